@@ -1,0 +1,41 @@
+package io.oncemq.broker;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE]}: flags override the file. */
+public final class CommandLine {
+
+    static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N] [--data DIR] [--durability page-cache|fsync]";
+
+    private CommandLine() {
+    }
+
+    public static Config parse(String... args) {
+        Map<String, String> flags = Config.layers();
+        Path configFile = null;
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (flag.equals("--help") || flag.equals("-h")) {
+                throw new ConfigException(USAGE);
+            }
+            if (!flag.startsWith("--") || i + 1 >= args.length) {
+                throw new ConfigException("bad argument '" + flag + "': " + USAGE);
+            }
+            String value = args[++i];
+            switch (flag) {
+                case "--config" -> configFile = Path.of(value);
+                case "--port" -> flags.put("port", value);
+                case "--data" -> flags.put("data", value);
+                case "--durability" -> flags.put("durability", value);
+                default -> throw new ConfigException("unknown flag '" + flag + "': " + USAGE);
+            }
+        }
+        Map<String, String> settings = Config.layers();
+        if (configFile != null) {
+            settings.putAll(ConfigFile.read(configFile));
+        }
+        settings.putAll(flags);
+        return Config.from(settings);
+    }
+}

@@ -1,0 +1,102 @@
+package io.oncemq.broker;
+
+import io.oncemq.journal.Durability;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The node's settings: defaults, overridden by the config file, overridden by command-line flags.
+ *
+ * @param port                  MQTT listener port ({@code port}, default 1883)
+ * @param host                  address the listener binds ({@code host}, default 0.0.0.0)
+ * @param dataDir               folder of the journal ({@code data}, default ./data)
+ * @param durability            when a journal append counts as durable ({@code durability}: page-cache or fsync)
+ * @param eventLoops            event-loop threads, one MQTT verticle each ({@code event-loops}, default 2 × cores)
+ * @param maxInflight           unacknowledged QoS 1/2 PUBLISHes towards one client ({@code max-inflight}, default 100)
+ * @param maxQueued             messages queued for one session beyond its window ({@code max-queued}, default 10000)
+ * @param maxPacketSize         largest inbound MQTT packet in bytes ({@code max-packet-size}, default 1 MiB)
+ * @param maxClientIdLength     longest accepted client identifier ({@code max-client-id-length}, default 256)
+ * @param connectTimeoutSeconds a socket that sends no CONNECT within this is closed ({@code connect-timeout}, default 10)
+ * @param compactAfterRecords   journal records between compacting snapshots ({@code compact-after-records}, default 1000000)
+ */
+public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
+                     int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
+                     int connectTimeoutSeconds, long compactAfterRecords) {
+
+    /** Every key a config file or flag may set. */
+    public static final List<String> KEYS = List.of("port", "host", "data", "durability", "event-loops",
+            "max-inflight", "max-queued", "max-packet-size", "max-client-id-length", "connect-timeout",
+            "compact-after-records");
+
+    public static Config defaults() {
+        return from(Map.of());
+    }
+
+    /** Builds a config from text settings by key; an unknown key or a bad value is a {@link ConfigException}. */
+    public static Config from(Map<String, String> settings) {
+        for (String key : settings.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new ConfigException("unknown key '" + key + "': expected one of " + new TreeSet<>(KEYS));
+            }
+        }
+        Settings s = new Settings(settings);
+        return new Config(
+                s.intIn("port", 1883, 0, 65535, "a port number 0-65535"),
+                s.text("host", "0.0.0.0"),
+                Path.of(s.text("data", "data")),
+                s.durability(),
+                s.intIn("event-loops", 2 * Runtime.getRuntime().availableProcessors(), 1, 1024, "a whole number 1-1024"),
+                s.intIn("max-inflight", 100, 1, 65535, "a whole number 1-65535"),
+                s.intIn("max-queued", 10_000, 0, Integer.MAX_VALUE, "a whole number >= 0"),
+                s.intIn("max-packet-size", 1024 * 1024, 16, 268_435_455, "bytes, 16-268435455"),
+                s.intIn("max-client-id-length", 256, 23, 65535, "a whole number 23-65535"),
+                s.intIn("connect-timeout", 10, 1, 3600, "seconds, 1-3600"),
+                s.intIn("compact-after-records", 1_000_000, 1000, Integer.MAX_VALUE, "a whole number >= 1000"));
+    }
+
+    /** Parses one setting at a time, naming the key in every error. */
+    private record Settings(Map<String, String> values) {
+
+        String text(String key, String fallback) {
+            String v = values.get(key);
+            if (v != null && v.isBlank()) {
+                throw new ConfigException("key '" + key + "' is empty: expected a value");
+            }
+            return v == null ? fallback : v.trim();
+        }
+
+        int intIn(String key, int fallback, int min, int max, String form) {
+            String v = values.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                int n = Integer.parseInt(v.trim());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below with the expected form
+            }
+            throw new ConfigException("key '" + key + "' has value '" + v + "': expected " + form);
+        }
+
+        Durability durability() {
+            String v = text("durability", "page-cache");
+            return switch (v) {
+                case "page-cache" -> Durability.PAGE_CACHE;
+                case "fsync" -> Durability.FSYNC;
+                default -> throw new ConfigException("key 'durability' has value '" + v + "': expected page-cache or fsync");
+            };
+        }
+    }
+
+    /** A mutable map for layering sources (file, then flags) before {@link #from}. */
+    public static Map<String, String> layers() {
+        return new HashMap<>();
+    }
+}

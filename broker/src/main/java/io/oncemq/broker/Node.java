@@ -1,0 +1,143 @@
+package io.oncemq.broker;
+
+import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.retain.RetainedMessages;
+import io.oncemq.broker.server.MqttVerticle;
+import io.oncemq.broker.session.PostOffice;
+import io.oncemq.broker.session.Session;
+import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.broker.topic.TopicTree;
+import io.oncemq.journal.ChronicleJournal;
+import io.oncemq.journal.Journal;
+import io.oncemq.journal.JournalOptions;
+import io.oncemq.journal.JournalState;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+
+/** One broker node: wires the journal, sessions, routing and the MQTT listeners, and runs them. */
+public final class Node {
+
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+    private static final long START_TIMEOUT_SECONDS = 120;
+
+    private final Config config;
+    private Journal journal;
+    private Vertx vertx;
+    private PostOffice postOffice;
+    private SessionRegistry sessions;
+    private volatile int port = -1;
+    private volatile boolean stopping;
+
+    public Node(Config config) {
+        this.config = config;
+    }
+
+    /** Replays the journal, restores sessions, then opens the listeners; returns once connections are accepted. */
+    public Node start() {
+        try {
+            Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+            throw new ConfigException("key 'data': cannot create folder " + config.dataDir() + " (" + e.getMessage() + ")");
+        }
+        ChronicleJournal chronicle = ChronicleJournal.open(config.dataDir().resolve("journal"), config.durability(),
+                JournalOptions.defaults().withCompactAfterRecords(config.compactAfterRecords()));
+        chronicle.onFailure(t -> {
+            log.error("journal failed: stopping the node so nothing is acknowledged that is not durable", t);
+            Runtime.getRuntime().halt(70);
+        });
+        journal = chronicle;
+        JournalState state = journal.replayed();
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+        Context homeContext = vertx.getOrCreateContext();
+        JournalBatcher home = new JournalBatcher(journal, homeContext);
+        postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());
+        sessions = new SessionRegistry(vertx, postOffice, config.maxInflight());
+        Recovery recovery = new Recovery(postOffice, sessions, home);
+        int restored = await(Future.future(p -> homeContext.runOnContext(v -> p.complete(recovery.restore(state)))));
+        await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));
+        log.info("OnceMQ accepting MQTT connections on {}:{} (data {}, durability {}, {} sessions restored, {} retained)",
+                config.host(), port, config.dataDir().toAbsolutePath(), config.durability(), restored,
+                postOffice.retained().size());
+        return this;
+    }
+
+    /** Clean shutdown: close the listeners and connections (no wills), then flush and close the journal. */
+    public void stop() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        if (vertx != null) {
+            try {
+                await(vertx.close());
+            } catch (RuntimeException e) {
+                log.warn("closing Vert.x: {}", e.toString());
+            }
+        }
+        if (journal != null) {
+            journal.close();
+        }
+        log.info("OnceMQ stopped");
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause.getMessage(), cause);
+        }
+    }
+
+    /** Called by each listener once bound. */
+    public void listening(int actualPort) {
+        port = actualPort;
+    }
+
+    /** The MQTT port the listeners bound (useful with port 0). */
+    public int port() {
+        return port;
+    }
+
+    public boolean stopping() {
+        return stopping;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public PostOffice postOffice() {
+        return postOffice;
+    }
+
+    public SessionRegistry sessions() {
+        return sessions;
+    }
+
+    /** The session of a client id on this node, or null. */
+    public Session session(String clientId) {
+        return sessions.get(clientId);
+    }
+}

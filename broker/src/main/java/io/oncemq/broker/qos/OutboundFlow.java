@@ -1,0 +1,197 @@
+package io.oncemq.broker.qos;
+
+import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.session.Message;
+import io.oncemq.broker.session.Outlet;
+import io.oncemq.broker.session.Session;
+import io.oncemq.journal.Record;
+
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The broker as sender towards one session (DESIGN.md §1, sender rules): a queue, a window of packet
+ * ids in flight, and for each id its state. PUBLISH(q) is kept until PUBACK/PUBREC(q); after PUBREC only
+ * PUBREL(q) is ever sent again. Runs on the session's loop.
+ */
+public final class OutboundFlow {
+
+    /** One message for this session at the QoS it is delivered with; retain is the PUBLISH's flag. */
+    public record Delivery(Message message, int qos, boolean retain) {
+    }
+
+    private static final class InFlight {
+        final Delivery delivery;
+        boolean pubrecReceived;
+
+        InFlight(Delivery delivery, boolean pubrecReceived) {
+            this.delivery = delivery;
+            this.pubrecReceived = pubrecReceived;
+        }
+    }
+
+    private final Session session;
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    private final LinkedHashMap<Integer, InFlight> inflight = new LinkedHashMap<>();
+    /** Message ids queued or in flight: a second delivery of one is a no-op (E3). */
+    private final Set<Long> known = new HashSet<>();
+    private final int maxInflight;
+    private int window;
+    private int lastPacketId;
+    private volatile int queued;
+
+    public OutboundFlow(Session session, int maxInflight) {
+        this.session = session;
+        this.maxInflight = maxInflight;
+        this.window = maxInflight;
+    }
+
+    /** Messages waiting beyond the window; read from other loops to bound the queue. */
+    public int queued() {
+        return queued;
+    }
+
+    /** The client's Receive Maximum narrows the window (MQTT-3.3.4-9). */
+    public void clientReceiveMaximum(int receiveMaximum) {
+        window = Math.min(maxInflight, receiveMaximum);
+    }
+
+    /** A routed message arrives; its Enqueued record (if persistent) is already durable. */
+    public void deliver(Delivery d) {
+        if (session.ended()) {
+            return;
+        }
+        if (d.qos() == 0) {
+            Outlet out = session.outlet();
+            if (out != null) {
+                session.loop().then(() -> send(out, 0, d, false));
+            }
+            return;
+        }
+        if (!known.add(d.message().id())) {
+            return;
+        }
+        queue.add(d);
+        queued = queue.size();
+        pump();
+    }
+
+    /** Restores an entry replayed from the journal, in its original order. */
+    public void restoreQueued(Delivery d) {
+        if (known.add(d.message().id())) {
+            queue.add(d);
+            queued = queue.size();
+        }
+    }
+
+    public void restoreInflight(int packetId, Delivery d, boolean pubrecReceived) {
+        known.add(d.message().id());
+        inflight.put(packetId, new InFlight(d, pubrecReceived));
+        lastPacketId = packetId;
+    }
+
+    /** Sends from the queue while the window has room; (s, q) is durable before PUBLISH(q) (E3). */
+    public void pump() {
+        JournalBatcher loop = session.loop();
+        while (session.outlet() != null && inflight.size() < window && !queue.isEmpty()) {
+            Delivery d = queue.poll();
+            queued = queue.size();
+            int q = nextPacketId();
+            inflight.put(q, new InFlight(d, false));
+            if (session.persistent()) {
+                loop.record(new Record.Sent(session.clientId(), q, d.message().id()));
+            }
+            Outlet out = session.outlet();
+            loop.then(() -> send(out, q, d, false));
+        }
+    }
+
+    /** After CONNACK on a kept session: unacknowledged PUBLISH (DUP=1, same id) and PUBREL, in order (§4.4). */
+    public void resend() {
+        Outlet out = session.outlet();
+        session.loop().then(() -> {
+            for (Map.Entry<Integer, InFlight> e : inflight.entrySet()) {
+                InFlight f = e.getValue();
+                if (f.pubrecReceived) {
+                    out.pubrel(e.getKey(), true);
+                } else {
+                    send(out, e.getKey(), f.delivery, true);
+                }
+            }
+        });
+        pump();
+    }
+
+    public void onPuback(int packetId) {
+        InFlight f = inflight.get(packetId);
+        if (f == null || f.delivery.qos() != 1) {
+            return; // late or unknown acknowledgement: nothing is waiting for it
+        }
+        complete(packetId, f);
+    }
+
+    /** PUBREC(q): durable before PUBREL(q), so a crash never resends PUBLISH(q) after the client released q. */
+    public void onPubrec(int packetId) {
+        InFlight f = inflight.get(packetId);
+        Outlet out = session.outlet();
+        if (f == null || f.delivery.qos() != 2) {
+            session.loop().then(() -> out.pubrel(packetId, false));
+            return;
+        }
+        if (!f.pubrecReceived) {
+            f.pubrecReceived = true;
+            if (session.persistent()) {
+                session.loop().record(new Record.PubrecReceived(session.clientId(), packetId));
+            }
+        }
+        session.loop().then(() -> out.pubrel(packetId, true));
+    }
+
+    public void onPubcomp(int packetId) {
+        InFlight f = inflight.get(packetId);
+        if (f == null || !f.pubrecReceived) {
+            return;
+        }
+        complete(packetId, f);
+    }
+
+    private void complete(int packetId, InFlight f) {
+        inflight.remove(packetId);
+        known.remove(f.delivery.message().id());
+        if (session.persistent()) {
+            // lazy: a lost completion only means a harmless resend (DESIGN.md §2a)
+            session.loop().record(new Record.Completed(session.clientId(), packetId));
+        }
+        pump();
+    }
+
+    /** Drops everything (clean start, or the session ended). */
+    public void clear() {
+        queue.clear();
+        inflight.clear();
+        known.clear();
+        queued = 0;
+    }
+
+    public int inflightCount() {
+        return inflight.size();
+    }
+
+    private void send(Outlet out, int packetId, Delivery d, boolean dup) {
+        if (session.outlet() == out && out != null) {
+            out.publish(packetId, d.message(), d.qos(), dup, d.retain());
+        }
+    }
+
+    private int nextPacketId() {
+        int id = lastPacketId;
+        do {
+            id = id == 65535 ? 1 : id + 1;
+        } while (inflight.containsKey(id));
+        lastPacketId = id;
+        return id;
+    }
+}

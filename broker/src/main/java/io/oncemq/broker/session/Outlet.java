@@ -1,0 +1,11 @@
+package io.oncemq.broker.session;
+
+/** The packets a session sends through the connection it is attached to; called on the session's loop. */
+public interface Outlet {
+
+    /** PUBLISH towards the client; {@code packetId} is 0 for QoS 0. */
+    void publish(int packetId, Message message, int qos, boolean dup, boolean retain);
+
+    /** PUBREL(q) towards the client. */
+    void pubrel(int packetId, boolean known);
+}

@@ -1,0 +1,122 @@
+package io.oncemq.broker.session;
+
+import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.qos.OutboundFlow.Delivery;
+import io.oncemq.broker.retain.RetainedMessages;
+import io.oncemq.broker.topic.TopicTree;
+import io.oncemq.journal.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Routes accepted messages to the sessions whose subscriptions match: records what must be durable
+ * (the message, its queue entries, the retained change) in the publisher's batch, and hands the
+ * message to each session once that batch is durable.
+ */
+public final class PostOffice {
+
+    private static final Logger log = LoggerFactory.getLogger(PostOffice.class);
+    private static final long DROP_LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final TopicTree<Session> subscriptions;
+    private final RetainedMessages retained;
+    private final AtomicLong messageIds;
+    private final int maxQueued;
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile long lastDropLog;
+
+    /** A session a message goes to, at the QoS it is delivered with. */
+    public record Target(Session session, int qos) {
+    }
+
+    public PostOffice(TopicTree<Session> subscriptions, RetainedMessages retained, long lastMessageId, int maxQueued) {
+        this.subscriptions = subscriptions;
+        this.retained = retained;
+        this.messageIds = new AtomicLong(lastMessageId);
+        this.maxQueued = maxQueued;
+    }
+
+    public long nextMessageId() {
+        return messageIds.incrementAndGet();
+    }
+
+    public TopicTree<Session> subscriptions() {
+        return subscriptions;
+    }
+
+    public RetainedMessages retained() {
+        return retained;
+    }
+
+    /** QoS 1/2 messages not queued because a session's queue was full. */
+    public long droppedCount() {
+        return dropped.get();
+    }
+
+    /**
+     * Records the message into {@code batch} with one Enqueued per persistent session it reaches, plus
+     * {@code extra} records (a receipt) that must commit atomically with them, and returns the targets.
+     * Sessions that already hold the message ignore it again (E3).
+     */
+    public List<Target> route(Message m, JournalBatcher batch, List<Record> extra) {
+        Map<Session, Integer> best = new HashMap<>();
+        // overlapping subscriptions: one copy at the highest granted QoS (MQTT-3.3.5-1)
+        subscriptions.match(m.topic(), (s, options) -> best.merge(s, options & 3, Math::max));
+        List<Target> targets = new ArrayList<>(best.size());
+        List<Record> enqueued = new ArrayList<>();
+        for (Map.Entry<Session, Integer> e : best.entrySet()) {
+            Session s = e.getKey();
+            int qos = Math.min(m.qos(), e.getValue());
+            if (qos > 0 && s.outbound().queued() >= maxQueued) {
+                drop(s, m);
+                continue;
+            }
+            if (qos > 0 && s.persistent()) {
+                enqueued.add(new Record.Enqueued(s.clientId(), m.id(), qos));
+            }
+            targets.add(new Target(s, qos));
+        }
+        boolean retainChange = m.retain();
+        if (!enqueued.isEmpty() || !extra.isEmpty() || (retainChange && m.payload().length > 0)) {
+            batch.record(m.toRecord());
+        }
+        extra.forEach(batch::record);
+        enqueued.forEach(batch::record);
+        if (retainChange) {
+            batch.record(m.payload().length == 0 ? new Record.RetainedCleared(m.topic()) : new Record.RetainedSet(m.topic(), m.id()));
+        }
+        return targets;
+    }
+
+    /** Once the route's batch is durable: the retained store changes and each target gets the message. */
+    public void dispatch(Message m, List<Target> targets) {
+        if (m.retain()) {
+            if (m.payload().length == 0) {
+                retained.clear(m.topic());
+            } else {
+                retained.set(m);
+            }
+        }
+        for (Target t : targets) {
+            // an existing subscription gets retain=0 (MQTT-3.3.1-9)
+            Delivery d = new Delivery(m, t.qos(), false);
+            t.session().run(() -> t.session().outbound().deliver(d));
+        }
+    }
+
+    private void drop(Session s, Message m) {
+        long n = dropped.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastDropLog > DROP_LOG_INTERVAL_NANOS) {
+            lastDropLog = now;
+            log.warn("queue of client {} is full ({} messages): dropped message on {}; {} dropped in all",
+                    s.clientId(), maxQueued, m.topic(), n);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.oncemq.broker.session;
+
+import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.qos.InboundFlow;
+import io.oncemq.broker.qos.OutboundFlow;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The state MQTT keeps for one client id: subscriptions, the outbound queue and window, held inbound
+ * QoS 2 receipts. Owned by one event loop ({@link #loop()}) and changed only there (STYLE rule 1);
+ * other threads hand it work with {@link #run}.
+ */
+public final class Session {
+
+    private final String clientId;
+    private volatile JournalBatcher loop;
+    private volatile boolean persistent;
+    private long expirySeconds;
+    private volatile boolean ended;
+    private Object connection;
+    private Outlet outlet;
+    private long expiryTimer = -1;
+    private final Map<String, Integer> subscriptions = new LinkedHashMap<>();
+    private final OutboundFlow outbound;
+    private final InboundFlow inbound = new InboundFlow();
+
+    public Session(String clientId, JournalBatcher loop, int maxInflight) {
+        this.clientId = clientId;
+        this.loop = loop;
+        this.outbound = new OutboundFlow(this, maxInflight);
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    public JournalBatcher loop() {
+        return loop;
+    }
+
+    /** Moves ownership to another loop; called last by the current owner, so the new one sees its writes. */
+    public void moveTo(JournalBatcher newLoop) {
+        this.loop = newLoop;
+    }
+
+    /** Runs the task on the owning loop: now if already there, else as soon as that loop gets to it. */
+    public void run(Runnable task) {
+        JournalBatcher l = loop;
+        if (l.inLoop()) {
+            task.run();
+            return;
+        }
+        l.context().runOnContext(v -> {
+            if (loop != l) {
+                run(task); // ownership moved while the task travelled
+            } else {
+                task.run();
+            }
+        });
+    }
+
+    /** Kept across connections and restarts (3.1.1 clean session 0, or 5.0 session expiry > 0). */
+    public boolean persistent() {
+        return persistent;
+    }
+
+    public long expirySeconds() {
+        return expirySeconds;
+    }
+
+    public void persistence(boolean persistent, long expirySeconds) {
+        this.persistent = persistent;
+        this.expirySeconds = expirySeconds;
+    }
+
+    public boolean ended() {
+        return ended;
+    }
+
+    public void markEnded() {
+        ended = true;
+    }
+
+    /** The connection that owns the session now, or null when the client is away. */
+    public Object connection() {
+        return connection;
+    }
+
+    public void connection(Object connection) {
+        this.connection = connection;
+    }
+
+    /** Where packets go; null until the connection has sent CONNACK and while the client is away. */
+    public Outlet outlet() {
+        return outlet;
+    }
+
+    public void outlet(Outlet outlet) {
+        this.outlet = outlet;
+    }
+
+    public long expiryTimer() {
+        return expiryTimer;
+    }
+
+    public void expiryTimer(long timerId) {
+        this.expiryTimer = timerId;
+    }
+
+    public Map<String, Integer> subscriptions() {
+        return subscriptions;
+    }
+
+    public OutboundFlow outbound() {
+        return outbound;
+    }
+
+    public InboundFlow inbound() {
+        return inbound;
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + clientId + "]";
+    }
+}

@@ -1,0 +1,234 @@
+package io.oncemq.broker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A bare MQTT client over a socket, for packets no client library will send (a repeated PUBLISH with a
+ * held id, a PUBREL for an unknown id) and for reading exactly what the broker sends back.
+ */
+final class RawClient implements AutoCloseable {
+
+    /** One packet read from the broker: first byte (type and flags) and its body after the remaining length. */
+    record Packet(int header, byte[] body) {
+        int type() {
+            return header >> 4;
+        }
+
+        int flags() {
+            return header & 0x0F;
+        }
+
+        int packetId() {
+            return ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+        }
+
+        /** The topic of a PUBLISH. */
+        String topic() {
+            int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            return new String(body, 2, len, StandardCharsets.UTF_8);
+        }
+
+        /** The packet id of a QoS 1/2 PUBLISH. */
+        int publishId() {
+            int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            return ((body[2 + len] & 0xFF) << 8) | (body[3 + len] & 0xFF);
+        }
+
+        /** The payload of a 3.1.1 QoS 1/2 PUBLISH. */
+        String payload311() {
+            int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            int start = 2 + len + ((flags() & 6) != 0 ? 2 : 0);
+            return new String(body, start, body.length - start, StandardCharsets.UTF_8);
+        }
+
+        boolean dup() {
+            return (flags() & 8) != 0;
+        }
+
+        int qos() {
+            return (flags() >> 1) & 3;
+        }
+    }
+
+    static final int CONNACK = 2;
+    static final int PUBLISH = 3;
+    static final int PUBACK = 4;
+    static final int PUBREC = 5;
+    static final int PUBREL = 6;
+    static final int PUBCOMP = 7;
+    static final int SUBACK = 9;
+    static final int DISCONNECT = 14;
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+
+    RawClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    /** CONNECT at 3.1.1 (level 4) or 5.0 (level 5); returns the CONNACK. */
+    Packet connect(String clientId, boolean cleanSession, int keepAlive, int level) throws IOException {
+        ByteArrayOutputStream vh = new ByteArrayOutputStream();
+        string(vh, "MQTT");
+        vh.write(level);
+        vh.write(cleanSession ? 2 : 0);
+        vh.write(keepAlive >> 8);
+        vh.write(keepAlive & 0xFF);
+        if (level == 5) {
+            vh.write(0); // no properties
+        }
+        string(vh, clientId);
+        send(0x10, vh.toByteArray());
+        return read();
+    }
+
+    /** CONNECT with a will message, 3.1.1. */
+    Packet connectWithWill(String clientId, int keepAlive, String willTopic, String willPayload) throws IOException {
+        ByteArrayOutputStream vh = new ByteArrayOutputStream();
+        string(vh, "MQTT");
+        vh.write(4);
+        vh.write(2 | 4); // clean session, will flag, will QoS 0
+        vh.write(keepAlive >> 8);
+        vh.write(keepAlive & 0xFF);
+        string(vh, clientId);
+        string(vh, willTopic);
+        string(vh, willPayload);
+        send(0x10, vh.toByteArray());
+        return read();
+    }
+
+    void publish(String topic, int qos, int packetId, boolean dup, String payload, int level) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        string(b, topic);
+        if (qos > 0) {
+            b.write(packetId >> 8);
+            b.write(packetId & 0xFF);
+        }
+        if (level == 5) {
+            b.write(0);
+        }
+        b.writeBytes(payload.getBytes(StandardCharsets.UTF_8));
+        send(0x30 | (dup ? 8 : 0) | qos << 1, b.toByteArray());
+    }
+
+    void subscribe(int packetId, String filter, int qos, int level) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(packetId >> 8);
+        b.write(packetId & 0xFF);
+        if (level == 5) {
+            b.write(0);
+        }
+        string(b, filter);
+        b.write(qos);
+        send(0x82, b.toByteArray());
+    }
+
+    /** PUBACK, PUBREC, PUBREL or PUBCOMP with just a packet id. */
+    void ack(int type, int packetId) throws IOException {
+        send(type << 4 | (type == PUBREL ? 2 : 0), new byte[]{(byte) (packetId >> 8), (byte) packetId});
+    }
+
+    void disconnect() throws IOException {
+        send(0xE0, new byte[0]);
+    }
+
+    /** Raw bytes, for malformed packets. */
+    void write(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    Packet read() throws IOException {
+        int header = in.readUnsignedByte();
+        int len = 0;
+        int shift = 0;
+        int b;
+        do {
+            b = in.readUnsignedByte();
+            len |= (b & 0x7F) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0);
+        byte[] body = new byte[len];
+        in.readFully(body);
+        return new Packet(header, body);
+    }
+
+    /** Reads until a packet of the type arrives, skipping others (e.g. PINGRESP). */
+    Packet expect(int type) throws IOException {
+        while (true) {
+            Packet p = read();
+            if (p.type() == type) {
+                return p;
+            }
+        }
+    }
+
+    /** Whether the broker closes the socket within the timeout (reading and discarding what it sends). */
+    boolean closedWithin(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                if (in.read() < 0) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (EOFException | SocketTimeoutException e) {
+            return e instanceof EOFException;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
+    /** Whether nothing arrives within the window (the socket stays open and silent). */
+    boolean silentFor(Duration window) throws IOException {
+        socket.setSoTimeout((int) window.toMillis());
+        try {
+            in.read(); // data or end of stream: not silent
+            return false;
+        } catch (SocketTimeoutException expected) {
+            return true;
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+    }
+
+    private void send(int header, byte[] body) throws IOException {
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(header);
+        int len = body.length;
+        do {
+            int digit = len % 128;
+            len /= 128;
+            p.write(len > 0 ? digit | 0x80 : digit);
+        } while (len > 0);
+        p.writeBytes(body);
+        out.write(p.toByteArray());
+        out.flush();
+    }
+
+    private static void string(ByteArrayOutputStream b, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        b.write(bytes.length >> 8);
+        b.write(bytes.length & 0xFF);
+        b.writeBytes(bytes);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,395 @@
+package io.oncemq.journal;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+
+/**
+ * The journal on Chronicle Queue. One writer thread owns the appender: it takes every pending batch,
+ * writes each as one document (split into parts past {@link #MAX_DOCUMENT}, applied only as a whole),
+ * syncs once per group in {@link Durability#FSYNC} mode, then runs the completions in order.
+ *
+ * <p>The journal lives in generation folders {@code gen-NNNNNN}, each a Chronicle queue that starts with
+ * a snapshot of the live state. Compaction writes the next generation's snapshot and deletes the old
+ * one; every open does the same, so a torn or corrupt tail is never appended after.
+ */
+public final class ChronicleJournal implements Journal {
+
+    private static final Logger log = LoggerFactory.getLogger(ChronicleJournal.class);
+
+    private static final byte MAGIC = 0x4F;
+    /** A part of a batch; more parts follow. */
+    private static final byte PART = 1;
+    /** The last (or only) document of a batch. */
+    private static final byte BATCH = 2;
+    /** The last document of a generation's opening snapshot. */
+    private static final byte SNAPSHOT = 3;
+    private static final int HEADER = 10;
+    static final int MAX_DOCUMENT = 4 * 1024 * 1024;
+
+    private record Pending(List<Record> records, Runnable onDurable) {
+    }
+
+    private final Path dir;
+    private final Durability durability;
+    private final JournalOptions options;
+    private final JournalState live;
+    private final JournalState replayed;
+    private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
+    private final RecordCodec codec = new RecordCodec();
+    private final CRC32 crc = new CRC32();
+    private final Thread writer;
+    private volatile boolean running = true;
+    private volatile Consumer<Throwable> failureHandler = t -> { };
+    private SingleChronicleQueue queue;
+    private ExcerptAppender appender;
+    private Bytes<byte[]> document = Bytes.allocateElasticOnHeap(64 * 1024);
+    private int generation;
+    private long recordsSinceSnapshot;
+    private long nextCompactionCheck;
+
+    private ChronicleJournal(Path dir, Durability durability, JournalOptions options, JournalState live, int generation) {
+        this.dir = dir;
+        this.durability = durability;
+        this.options = options;
+        this.live = live;
+        this.replayed = copyOf(live);
+        this.generation = generation;
+        this.nextCompactionCheck = options.compactAfterRecords();
+        this.writer = new Thread(this::writeLoop, "oncemq-journal");
+        this.writer.setDaemon(true);
+    }
+
+    /** Opens (or creates) the journal in {@code dir}, replaying the newest complete generation. */
+    public static ChronicleJournal open(Path dir, Durability durability, JournalOptions options) {
+        quietChronicle();
+        try {
+            Files.createDirectories(dir);
+            List<Integer> generations = generations(dir);
+            JournalState state = null;
+            int chosen = 0;
+            for (int i = generations.size() - 1; i >= 0 && state == null; i--) {
+                int g = generations.get(i);
+                state = Replay.of(generationDir(dir, g));
+                if (state == null) {
+                    log.warn("journal generation {} has no complete snapshot (a crash during compaction): discarded", g);
+                    deleteTree(generationDir(dir, g));
+                } else {
+                    chosen = g;
+                }
+            }
+            if (state == null) {
+                state = new JournalState();
+            }
+            ChronicleJournal journal = new ChronicleJournal(dir, durability, options, state, chosen);
+            journal.startGeneration(); // the replayed state becomes the new generation's snapshot
+            journal.writer.start();
+            return journal;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open journal in " + dir, e);
+        }
+    }
+
+    @Override
+    public void append(List<Record> records, Runnable onDurable) {
+        if (!running) {
+            throw new IllegalStateException("journal is closed");
+        }
+        pending.add(new Pending(records, onDurable));
+        LockSupport.unpark(writer);
+    }
+
+    @Override
+    public JournalState replayed() {
+        return replayed;
+    }
+
+    @Override
+    public Durability durability() {
+        return durability;
+    }
+
+    /** Called once, on the writer thread, if a write fails: no completion runs after that. */
+    public void onFailure(Consumer<Throwable> handler) {
+        this.failureHandler = handler;
+    }
+
+    /** The generation now being appended to (grows with each compaction). */
+    public int generation() {
+        return generation;
+    }
+
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        LockSupport.unpark(writer);
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (queue != null) {
+            appender.sync();
+            appender.close();
+            queue.close();
+        }
+    }
+
+    private void writeLoop() {
+        List<Pending> group = new ArrayList<>();
+        try {
+            while (true) {
+                for (Pending p = pending.poll(); p != null; p = pending.poll()) {
+                    group.add(p);
+                }
+                if (group.isEmpty()) {
+                    if (!running) {
+                        return;
+                    }
+                    LockSupport.park(this);
+                    continue;
+                }
+                for (Pending p : group) {
+                    if (!p.records().isEmpty()) {
+                        write(appender, p.records(), BATCH);
+                        p.records().forEach(live::apply);
+                        live.endOfBatch();
+                        recordsSinceSnapshot += p.records().size();
+                    }
+                }
+                if (durability == Durability.FSYNC) {
+                    appender.sync(); // group commit: one sync for every batch drained
+                }
+                for (Pending p : group) {
+                    complete(p);
+                }
+                group.clear();
+                maybeCompact();
+            }
+        } catch (Throwable t) {
+            running = false;
+            log.error("journal write failed in {}: {}", dir, t.toString());
+            failureHandler.accept(t);
+        }
+    }
+
+    private static void complete(Pending p) {
+        try {
+            p.onDurable().run();
+        } catch (RuntimeException e) {
+            log.error("journal completion failed", e);
+        }
+    }
+
+    private void maybeCompact() {
+        if (recordsSinceSnapshot < nextCompactionCheck) {
+            return;
+        }
+        // compact only once the log is at least twice the live state, so compaction is a bounded share of writes
+        long liveSize = live.snapshotSize();
+        if (recordsSinceSnapshot >= 2 * liveSize) {
+            startGeneration();
+            nextCompactionCheck = options.compactAfterRecords();
+        } else {
+            nextCompactionCheck = Math.max(options.compactAfterRecords(), 2 * liveSize);
+        }
+    }
+
+    /** Writes the live state as the next generation's snapshot, switches to it, deletes the older ones. */
+    private void startGeneration() {
+        int next = generation + 1;
+        SingleChronicleQueue nextQueue = build(generationDir(dir, next));
+        ExcerptAppender nextAppender = nextQueue.createAppender();
+        List<Record> snapshot = live.snapshotRecords();
+        write(nextAppender, snapshot, SNAPSHOT);
+        nextAppender.sync();
+        if (queue != null) {
+            appender.close();
+            queue.close();
+        }
+        queue = nextQueue;
+        appender = nextAppender;
+        int previous = generation;
+        generation = next;
+        recordsSinceSnapshot = 0;
+        try {
+            for (int g : generations(dir)) {
+                if (g < next) {
+                    deleteTree(generationDir(dir, g));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (previous > 0) {
+            log.debug("journal compacted into generation {} ({} live records)", next, snapshot.size());
+        }
+    }
+
+    /** Writes the records as one batch: one document, or parts of at most {@link #MAX_DOCUMENT} bytes. */
+    private void write(ExcerptAppender to, List<Record> records, byte lastKind) {
+        codec.begin();
+        for (int i = 0; i < records.size(); i++) {
+            codec.add(records.get(i));
+            if (codec.length() >= MAX_DOCUMENT && i < records.size() - 1) {
+                writeDocument(to, PART);
+                codec.begin();
+            }
+        }
+        writeDocument(to, lastKind);
+    }
+
+    private void writeDocument(ExcerptAppender to, byte kind) {
+        crc.reset();
+        crc.update(codec.buffer(), 0, codec.length());
+        document.clear();
+        document.writeByte(MAGIC);
+        document.writeByte(kind);
+        document.writeInt(codec.length());
+        document.writeInt((int) crc.getValue());
+        document.write(codec.buffer(), 0, codec.length());
+        to.writeBytes(document);
+    }
+
+    /** Reads one generation: its snapshot, then its batches, up to the first torn or corrupt document. */
+    private static final class Replay {
+
+        /** The generation's state, or null if its snapshot never completed. */
+        static JournalState of(Path genDir) {
+            JournalState state = new JournalState();
+            boolean snapshotSeen = false;
+            List<Record> parts = new ArrayList<>();
+            long documents = 0;
+            try (SingleChronicleQueue q = build(genDir); ExcerptTailer tailer = q.createTailer()) {
+                Bytes<byte[]> bytes = Bytes.allocateElasticOnHeap(64 * 1024);
+                while (true) {
+                    bytes.clear();
+                    long index;
+                    try (DocumentContext dc = tailer.readingDocument()) {
+                        if (!dc.isPresent()) {
+                            break;
+                        }
+                        index = dc.index();
+                        dc.wire().bytes().read(bytes);
+                    }
+                    documents++;
+                    byte[] raw = bytes.underlyingObject();
+                    int length = (int) bytes.readRemaining();
+                    byte kind;
+                    try {
+                        kind = check(raw, (int) bytes.readPosition(), length);
+                        parts.addAll(RecordCodec.decode(raw, (int) bytes.readPosition() + HEADER, length - HEADER));
+                    } catch (CorruptRecordException e) {
+                        log.warn("journal {}: document {} (index {}) is torn or corrupt ({}); keeping the {} documents before it",
+                                genDir.getFileName(), documents, Long.toHexString(index), e.getMessage(), documents - 1);
+                        break;
+                    }
+                    if (kind == PART) {
+                        continue;
+                    }
+                    if (kind == SNAPSHOT) {
+                        snapshotSeen = true;
+                    }
+                    parts.forEach(state::apply);
+                    state.endOfBatch();
+                    parts.clear();
+                }
+            }
+            return snapshotSeen ? state : null;
+        }
+
+        private static byte check(byte[] raw, int offset, int length) {
+            if (length < HEADER || raw[offset] != MAGIC) {
+                throw new CorruptRecordException("bad header");
+            }
+            byte kind = raw[offset + 1];
+            int payload = readInt(raw, offset + 2);
+            int expected = readInt(raw, offset + 6);
+            if (kind < PART || kind > SNAPSHOT || payload != length - HEADER) {
+                throw new CorruptRecordException("bad kind or length");
+            }
+            CRC32 c = new CRC32();
+            c.update(raw, offset + HEADER, payload);
+            if ((int) c.getValue() != expected) {
+                throw new CorruptRecordException("checksum mismatch");
+            }
+            return kind;
+        }
+
+        private static int readInt(byte[] b, int i) {
+            return (b[i] & 0xFF) << 24 | (b[i + 1] & 0xFF) << 16 | (b[i + 2] & 0xFF) << 8 | (b[i + 3] & 0xFF);
+        }
+    }
+
+    private static SingleChronicleQueue build(Path genDir) {
+        return SingleChronicleQueueBuilder.binary(genDir)
+                .rollCycle(LargeRollCycles.LARGE_DAILY)
+                // one writer per folder: a lock left by a killed process is stale at once
+                .timeoutMS(500)
+                .build();
+    }
+
+    private static JournalState copyOf(JournalState state) {
+        JournalState copy = new JournalState();
+        state.snapshotRecords().forEach(copy::apply);
+        copy.endOfBatch();
+        return copy;
+    }
+
+    private static Path generationDir(Path dir, int g) {
+        return dir.resolve(String.format("gen-%06d", g));
+    }
+
+    private static List<Integer> generations(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.matches("gen-\\d{6}"))
+                    .map(n -> Integer.parseInt(n.substring(4)))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** A broker must never reach the internet: Chronicle's announcer and analytics stay off. */
+    private static void quietChronicle() {
+        if (System.getProperty("chronicle.announcer.disable") == null) {
+            System.setProperty("chronicle.announcer.disable", "true");
+        }
+        if (System.getProperty("chronicle.analytics.disable") == null) {
+            System.setProperty("chronicle.analytics.disable", "true");
+        }
+    }
+}

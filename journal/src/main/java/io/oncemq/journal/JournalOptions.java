@@ -1,0 +1,18 @@
+package io.oncemq.journal;
+
+/**
+ * Tuning of a {@link ChronicleJournal}.
+ *
+ * @param compactAfterRecords records appended between compacting snapshots (at least; at least twice the
+ *                            live state's size, so compaction costs a bounded share of the writes)
+ */
+public record JournalOptions(long compactAfterRecords) {
+
+    public static JournalOptions defaults() {
+        return new JournalOptions(1_000_000);
+    }
+
+    public JournalOptions withCompactAfterRecords(long n) {
+        return new JournalOptions(n);
+    }
+}

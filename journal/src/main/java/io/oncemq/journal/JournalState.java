@@ -1,0 +1,269 @@
+package io.oncemq.journal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The live state the journal's records describe, rebuilt by applying them in order: kept sessions,
+ * the messages they refer to, retained topics. Used for replay and for compacting snapshots.
+ * Not thread-safe: one owner at a time.
+ */
+public final class JournalState {
+
+    /** One kept session as the journal knows it. */
+    public static final class SessionState {
+        private final String clientId;
+        private long expirySeconds;
+        private final Map<String, Integer> subscriptions = new LinkedHashMap<>();
+        private final Map<Long, Integer> queue = new LinkedHashMap<>();
+        private final Map<Integer, Inflight> inflight = new LinkedHashMap<>();
+        private final Map<Integer, Long> receipts = new LinkedHashMap<>();
+
+        SessionState(String clientId, long expirySeconds) {
+            this.clientId = clientId;
+            this.expirySeconds = expirySeconds;
+        }
+
+        public String clientId() {
+            return clientId;
+        }
+
+        public long expirySeconds() {
+            return expirySeconds;
+        }
+
+        /** Filter to subscription options, in subscription order. */
+        public Map<String, Integer> subscriptions() {
+            return subscriptions;
+        }
+
+        /** Message id to delivery QoS, oldest first. */
+        public Map<Long, Integer> queue() {
+            return queue;
+        }
+
+        /** Outbound packet id to its entry, in send order. */
+        public Map<Integer, Inflight> inflight() {
+            return inflight;
+        }
+
+        /** Inbound QoS 2 packet id held to its message id. */
+        public Map<Integer, Long> receipts() {
+            return receipts;
+        }
+    }
+
+    /** An outbound message sent with a packet id, before or after its PUBREC. */
+    public record Inflight(long messageId, int qos, boolean pubrecReceived) {
+    }
+
+    private final Map<String, SessionState> sessions = new LinkedHashMap<>();
+    private final Map<Long, Record.MessageStored> messages = new HashMap<>();
+    private final Map<Long, Integer> references = new HashMap<>();
+    private final Map<String, Long> retained = new LinkedHashMap<>();
+    private final Set<Long> unrouted = new LinkedHashSet<>();
+    private final Set<Long> unreferenced = new HashSet<>();
+    private long maxMessageId;
+
+    public Map<String, SessionState> sessions() {
+        return sessions;
+    }
+
+    public Map<Long, Record.MessageStored> messages() {
+        return messages;
+    }
+
+    public Map<String, Long> retained() {
+        return retained;
+    }
+
+    public long maxMessageId() {
+        return maxMessageId;
+    }
+
+    /** Messages of held receipts not yet routed to their subscribers (E3: route them on replay). */
+    public Set<Long> unroutedMessages() {
+        return unrouted;
+    }
+
+    public void apply(Record r) {
+        if (r instanceof Record.SessionOpened o) {
+            SessionState s = sessions.get(o.clientId());
+            if (s == null) {
+                sessions.put(o.clientId(), new SessionState(o.clientId(), o.expirySeconds()));
+            } else {
+                s.expirySeconds = o.expirySeconds();
+            }
+        } else if (r instanceof Record.SessionEnded e) {
+            SessionState s = sessions.remove(e.clientId());
+            if (s != null) {
+                s.queue.keySet().forEach(this::release);
+                s.inflight.values().forEach(f -> release(f.messageId()));
+                s.receipts.values().forEach(this::release);
+            }
+        } else if (r instanceof Record.MessageStored m) {
+            maxMessageId = Math.max(maxMessageId, m.messageId());
+            if (messages.put(m.messageId(), m) == null) {
+                unreferenced.add(m.messageId());
+            }
+        } else if (r instanceof Record.Routed routed) {
+            unrouted.remove(routed.messageId());
+        } else if (r instanceof Record.RetainedSet set) {
+            if (messages.containsKey(set.messageId())) {
+                retain(set.messageId());
+                release(retained.put(set.topic(), set.messageId()));
+            }
+        } else if (r instanceof Record.RetainedCleared cleared) {
+            release(retained.remove(cleared.topic()));
+        } else if (r instanceof Record.MessageIdFloor floor) {
+            maxMessageId = Math.max(maxMessageId, floor.messageId());
+        } else {
+            applyToSession(r);
+        }
+    }
+
+    /** Records that change one session; ignored when the session is unknown (it ended meanwhile). */
+    private void applyToSession(Record r) {
+        if (r instanceof Record.Subscribed sub) {
+            session(sub.clientId()).ifPresent(s -> s.subscriptions.put(sub.filter(), sub.options()));
+        } else if (r instanceof Record.Unsubscribed u) {
+            session(u.clientId()).ifPresent(s -> s.subscriptions.remove(u.filter()));
+        } else if (r instanceof Record.Enqueued q) {
+            session(q.clientId()).ifPresent(s -> enqueue(s, q.messageId(), q.qos()));
+        } else if (r instanceof Record.Dequeued d) {
+            session(d.clientId()).ifPresent(s -> {
+                if (s.queue.remove(d.messageId()) != null) {
+                    release(d.messageId());
+                }
+            });
+        } else if (r instanceof Record.Sent sent) {
+            session(sent.clientId()).ifPresent(s -> send(s, sent.packetId(), sent.messageId()));
+        } else if (r instanceof Record.PubrecReceived p) {
+            session(p.clientId()).ifPresent(s -> s.inflight.computeIfPresent(p.packetId(),
+                    (id, f) -> new Inflight(f.messageId(), f.qos(), true)));
+        } else if (r instanceof Record.Completed c) {
+            session(c.clientId()).ifPresent(s -> {
+                Inflight f = s.inflight.remove(c.packetId());
+                release(f == null ? null : f.messageId());
+            });
+        } else if (r instanceof Record.ReceiptHeld h) {
+            session(h.clientId()).ifPresent(s -> {
+                if (messages.containsKey(h.messageId())) {
+                    retain(h.messageId());
+                    release(s.receipts.put(h.packetId(), h.messageId()));
+                    unrouted.add(h.messageId());
+                }
+            });
+        } else if (r instanceof Record.ReceiptReleased rel) {
+            session(rel.clientId()).ifPresent(s -> release(s.receipts.remove(rel.packetId())));
+        }
+    }
+
+    private void enqueue(SessionState s, long id, int qos) {
+        // idempotent by message id: a retried routing is a no-op (E3)
+        if (messages.containsKey(id) && !s.queue.containsKey(id) && !inflightHas(s, id)) {
+            s.queue.put(id, qos);
+            retain(id);
+        }
+    }
+
+    private void send(SessionState s, int packetId, long id) {
+        Record.MessageStored m = messages.get(id);
+        if (m == null) {
+            return;
+        }
+        Integer qos = s.queue.remove(id);
+        if (qos == null) {
+            retain(id);
+        }
+        Inflight old = s.inflight.put(packetId, new Inflight(id, qos == null ? m.qos() : qos, false));
+        release(old == null ? null : old.messageId());
+    }
+
+    /** Drops messages stored in the batch just applied that nothing refers to. */
+    public void endOfBatch() {
+        for (long id : unreferenced) {
+            if (references.getOrDefault(id, 0) == 0) {
+                messages.remove(id);
+                unrouted.remove(id);
+            }
+        }
+        unreferenced.clear();
+    }
+
+    /** Records that rebuild an equal state when applied to an empty one. */
+    public List<Record> snapshotRecords() {
+        List<Record> out = new ArrayList<>(messages.size() + sessions.size() * 4 + retained.size() + 1);
+        out.add(new Record.MessageIdFloor(maxMessageId));
+        out.addAll(messages.values());
+        for (SessionState s : sessions.values()) {
+            out.add(new Record.SessionOpened(s.clientId, s.expirySeconds));
+            s.subscriptions.forEach((f, o) -> out.add(new Record.Subscribed(s.clientId, f, o)));
+            s.queue.forEach((id, qos) -> out.add(new Record.Enqueued(s.clientId, id, qos)));
+            s.inflight.forEach((p, f) -> {
+                out.add(new Record.Enqueued(s.clientId, f.messageId(), f.qos()));
+                out.add(new Record.Sent(s.clientId, p, f.messageId()));
+                if (f.pubrecReceived()) {
+                    out.add(new Record.PubrecReceived(s.clientId, p));
+                }
+            });
+            s.receipts.forEach((p, id) -> out.add(new Record.ReceiptHeld(s.clientId, p, id)));
+        }
+        retained.forEach((topic, id) -> out.add(new Record.RetainedSet(topic, id)));
+        for (SessionState s : sessions.values()) {
+            for (long id : s.receipts.values()) {
+                if (!unrouted.contains(id)) {
+                    out.add(new Record.Routed(id));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** How many records a snapshot of this state would hold. */
+    public int snapshotSize() {
+        int n = 1 + messages.size() + retained.size();
+        for (SessionState s : sessions.values()) {
+            n += 1 + s.subscriptions.size() + s.queue.size() + 3 * s.inflight.size() + 2 * s.receipts.size();
+        }
+        return n;
+    }
+
+    private boolean inflightHas(SessionState s, long id) {
+        for (Inflight f : s.inflight.values()) {
+            if (f.messageId() == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Optional<SessionState> session(String clientId) {
+        return Optional.ofNullable(sessions.get(clientId));
+    }
+
+    private void retain(long id) {
+        references.merge(id, 1, Integer::sum);
+    }
+
+    private void release(Long id) {
+        Integer n = id == null ? null : references.get(id);
+        if (n == null) {
+            return;
+        }
+        if (n <= 1) {
+            references.remove(id);
+            messages.remove(id);
+            unrouted.remove(id);
+        } else {
+            references.put(id, n - 1);
+        }
+    }
+}
