@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -60,6 +61,8 @@ public final class ChronicleJournal implements Journal {
     private final Thread writer;
     private volatile boolean running = true;
     private volatile Consumer<Throwable> failureHandler = t -> { };
+    private final CountDownLatch opened = new CountDownLatch(1);
+    private volatile RuntimeException openFailure;
     private SingleChronicleQueue queue;
     private ExcerptAppender appender;
     private Bytes<byte[]> document = Bytes.allocateElasticOnHeap(64 * 1024);
@@ -101,8 +104,8 @@ public final class ChronicleJournal implements Journal {
                 state = new JournalState();
             }
             ChronicleJournal journal = new ChronicleJournal(dir, durability, options, state, chosen);
-            journal.startGeneration(); // the replayed state becomes the new generation's snapshot
             journal.writer.start();
+            journal.awaitOpened();
             return journal;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open journal in " + dir, e);
@@ -150,14 +153,31 @@ public final class ChronicleJournal implements Journal {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (queue != null) {
-            appender.sync();
-            appender.close();
-            queue.close();
+    }
+
+    private void awaitOpened() {
+        try {
+            opened.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while opening the journal", e);
+        }
+        if (openFailure != null) {
+            throw new IllegalStateException("cannot open journal in " + dir + ": " + openFailure, openFailure);
         }
     }
 
+    /** The writer thread: Chronicle appenders and buffers belong to the one thread that uses them. */
     private void writeLoop() {
+        try {
+            startGeneration(); // the replayed state becomes the new generation's snapshot
+        } catch (RuntimeException e) {
+            openFailure = e;
+            running = false;
+            return;
+        } finally {
+            opened.countDown();
+        }
         List<Pending> group = new ArrayList<>();
         try {
             while (true) {
@@ -166,6 +186,9 @@ public final class ChronicleJournal implements Journal {
                 }
                 if (group.isEmpty()) {
                     if (!running) {
+                        appender.sync();
+                        appender.close();
+                        queue.close();
                         return;
                     }
                     LockSupport.park(this);
@@ -328,7 +351,7 @@ public final class ChronicleJournal implements Journal {
             int payload = readInt(raw, offset + 2);
             int expected = readInt(raw, offset + 6);
             if (kind < PART || kind > SNAPSHOT || payload != length - HEADER) {
-                throw new CorruptRecordException("bad kind or length");
+                throw new CorruptRecordException("bad kind or length: kind " + kind + ", payload " + payload + ", document " + length);
             }
             CRC32 c = new CRC32();
             c.update(raw, offset + HEADER, payload);
@@ -338,8 +361,9 @@ public final class ChronicleJournal implements Journal {
             return kind;
         }
 
+        /** Chronicle Bytes writes ints little-endian. */
         private static int readInt(byte[] b, int i) {
-            return (b[i] & 0xFF) << 24 | (b[i + 1] & 0xFF) << 16 | (b[i + 2] & 0xFF) << 8 | (b[i + 3] & 0xFF);
+            return (b[i + 3] & 0xFF) << 24 | (b[i + 2] & 0xFF) << 16 | (b[i + 1] & 0xFF) << 8 | (b[i] & 0xFF);
         }
     }
 
