@@ -305,6 +305,8 @@ public final class ChronicleJournal implements Journal {
             boolean snapshotSeen = false;
             List<Record> parts = new ArrayList<>();
             long documents = 0;
+            long lastIndex = -1;
+            long end = -1;
             try (SingleChronicleQueue q = build(genDir); ExcerptTailer tailer = q.createTailer()) {
                 Bytes<byte[]> bytes = Bytes.allocateElasticOnHeap(64 * 1024);
                 while (true) {
@@ -312,9 +314,15 @@ public final class ChronicleJournal implements Journal {
                     long index;
                     try (DocumentContext dc = tailer.readingDocument()) {
                         if (!dc.isPresent()) {
+                            if (incompleteAt(tailer.currentFile(), end)) {
+                                log.warn("journal {}: the document after index {} was left incomplete by a crash; keeping the {} documents before it",
+                                        genDir.getFileName(), Long.toHexString(lastIndex), documents);
+                            }
                             break;
                         }
                         index = dc.index();
+                        lastIndex = index;
+                        end = dc.wire().bytes().readLimit();
                         dc.wire().bytes().read(bytes);
                     }
                     documents++;
@@ -341,6 +349,24 @@ public final class ChronicleJournal implements Journal {
                 }
             }
             return snapshotSeen ? state : null;
+        }
+
+        /** Whether the 4-byte-aligned Chronicle header at {@code position} says "not complete" (a writer died mid-document). */
+        private static boolean incompleteAt(java.io.File file, long position) {
+            if (file == null || position < 0) {
+                return false;
+            }
+            long aligned = (position + 3) & ~3L;
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file, "r")) {
+                if (aligned + 4 > f.length()) {
+                    return false;
+                }
+                f.seek(aligned);
+                int header = Integer.reverseBytes(f.readInt());
+                return header < 0 && (header & 0x3FFFFFFF) != 0;
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         private static byte check(byte[] raw, int offset, int length) {
@@ -370,6 +396,9 @@ public final class ChronicleJournal implements Journal {
     private static SingleChronicleQueue build(Path genDir) {
         return SingleChronicleQueueBuilder.binary(genDir)
                 .rollCycle(LargeRollCycles.LARGE_DAILY)
+                // a generation is short-lived: small chunks keep its disk footprint small
+                // (a document may use at most a quarter of a block: MAX_DOCUMENT is an eighth)
+                .blockSize(8L * MAX_DOCUMENT)
                 // one writer per folder: a lock left by a killed process is stale at once
                 .timeoutMS(500)
                 .build();
