@@ -1,0 +1,124 @@
+package io.oncemq.broker.crash;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A broker node in its own JVM on a fixed port and data folder, so it can be killed with SIGKILL and
+ * started again on the same journal. Its output goes to a file per start.
+ */
+final class BrokerProcess implements AutoCloseable {
+
+    private static final String READY = "OnceMQ accepting MQTT connections";
+
+    private final Path data;
+    private final Path logs;
+    private final int port;
+    private Process process;
+    private Path currentLog;
+    private int starts;
+    private boolean up;
+
+    BrokerProcess(Path folder) throws IOException {
+        this.data = folder.resolve("data");
+        this.logs = folder.resolve("logs");
+        Files.createDirectories(logs);
+        try (ServerSocket s = new ServerSocket(0)) {
+            this.port = s.getLocalPort();
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Starts the node and waits until it accepts connections. */
+    void start() throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle.")) {
+                cmd.add(arg);
+            }
+        }
+        cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.oncemq.broker.Main",
+                "--port", String.valueOf(port), "--data", data.toString()));
+        currentLog = logs.resolve("node-" + (++starts) + ".log");
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(currentLog.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(currentLog).contains(READY)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("broker exited at start:\n" + tail());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("broker not accepting within 60 s:\n" + tail());
+            }
+            process.waitFor(20, TimeUnit.MILLISECONDS); // wakes early if the process dies
+        }
+        synchronized (this) {
+            up = true;
+            notifyAll();
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no flush; the journal is whatever the page cache holds. */
+    void kill() throws InterruptedException {
+        synchronized (this) {
+            up = false;
+        }
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("broker did not die");
+        }
+    }
+
+    /** Waits until the node accepts connections, or the timeout passes; returns whether it is up. */
+    synchronized boolean awaitUp(long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!up) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
+    }
+
+    /** The last lines the current node wrote, for a failure message. */
+    String tail() {
+        try {
+            List<String> lines = Files.readAllLines(currentLog);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Every log line of every start containing the text. */
+    List<String> logLines(String text) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (int i = 1; i <= starts; i++) {
+            for (String line : Files.readAllLines(logs.resolve("node-" + i + ".log"))) {
+                if (line.contains(text)) {
+                    out.add(line);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.oncemq.broker.crash;
+
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * One Paho 3.1.1 client with a kept session that reconnects by itself whenever the broker comes back.
+ * The same client object (and its in-memory persistence) lives across reconnects, so Paho resends its
+ * unacknowledged PUBLISH/PUBREL and keeps its inbound QoS 2 receipts, as a real device would.
+ */
+final class Link implements MqttCallbackExtended, AutoCloseable {
+
+    private final MqttAsyncClient client;
+    private final MqttConnectOptions options = new MqttConnectOptions();
+    private final BrokerProcess broker;
+    private final AtomicBoolean reconnecting = new AtomicBoolean();
+    private volatile boolean closing;
+    private volatile Consumer<MqttMessage> onMessage = m -> { };
+    private volatile Runnable onDelivered = () -> { };
+
+    Link(BrokerProcess broker, String clientId, int maxInflight) throws MqttException {
+        this.broker = broker;
+        this.client = new MqttAsyncClient("tcp://127.0.0.1:" + broker.port(), clientId, new MemoryPersistence());
+        options.setCleanSession(false);
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setAutomaticReconnect(false);
+        options.setMaxInflight(maxInflight);
+        options.setKeepAliveInterval(30);
+        options.setConnectionTimeout(10);
+        client.setCallback(this);
+    }
+
+    MqttAsyncClient client() {
+        return client;
+    }
+
+    void onMessage(Consumer<MqttMessage> handler) {
+        this.onMessage = handler;
+    }
+
+    void onDelivered(Runnable handler) {
+        this.onDelivered = handler;
+    }
+
+    /** Connects, waiting for the broker to be up, until the deadline. */
+    void connect(long deadlineNanos) throws InterruptedException {
+        while (!closing && !client.isConnected()) {
+            if (System.nanoTime() > deadlineNanos) {
+                throw new IllegalStateException(client.getClientId() + " could not connect in time");
+            }
+            if (!broker.awaitUp(1000)) {
+                continue;
+            }
+            try {
+                client.connect(options).waitForCompletion(10_000);
+            } catch (MqttException e) {
+                // the broker died again, or a connect is still in progress: wait for a change, then retry
+                synchronized (this) {
+                    wait(100);
+                }
+            }
+        }
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    /** Waits until connected, up to the timeout. */
+    synchronized boolean awaitConnected(long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!client.isConnected()) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.min(left, 100));
+        }
+        return true;
+    }
+
+    @Override
+    public void connectionLost(Throwable cause) {
+        if (closing || !reconnecting.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                connect(System.nanoTime() + TimeUnit.MINUTES.toNanos(2));
+            } catch (InterruptedException | RuntimeException e) {
+                // the test's own deadline reports it
+            } finally {
+                reconnecting.set(false);
+            }
+        }, "reconnect-" + client.getClientId());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void connectComplete(boolean reconnect, String serverURI) {
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    @Override
+    public void messageArrived(String topic, MqttMessage message) {
+        onMessage.accept(message);
+    }
+
+    @Override
+    public void deliveryComplete(IMqttDeliveryToken token) {
+        onDelivered.run();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(5000);
+            }
+        } catch (MqttException ignored) {
+            // the broker may be gone: closing is all that is left
+        }
+        try {
+            client.close(true);
+        } catch (MqttException ignored) {
+            // already closed
+        }
+    }
+}
