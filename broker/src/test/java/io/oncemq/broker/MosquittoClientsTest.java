@@ -1,7 +1,7 @@
 package io.oncemq.broker;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,20 +19,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** QoS 2 round trips each way with Debian's mosquitto_pub and mosquitto_sub, at 3.1.1 and 5.0. */
 class MosquittoClientsTest {
 
+    @RegisterExtension
+    final TestNode node = new TestNode();
     @TempDir
     Path data;
-    TestNode node;
     final List<Process> processes = new ArrayList<>();
 
-    @BeforeEach
-    void start() {
-        node = new TestNode(data.resolve("node"));
-    }
-
     @AfterEach
-    void stop() {
+    void stopProcesses() {
         processes.forEach(Process::destroyForcibly);
-        node.close();
     }
 
     @ParameterizedTest

@@ -3,21 +3,17 @@ package io.oncemq.broker;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,31 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** PUBLISH at QoS 0, 1 and 2 both ways with real clients: HiveMQ client at 5.0, Paho at 3.1.1. */
 class QosFlowTest {
 
-    @TempDir
-    Path data;
-    TestNode node;
-
-    @BeforeEach
-    void start() {
-        node = new TestNode(data);
-    }
-
-    @AfterEach
-    void stop() {
-        node.close();
-    }
-
-    private Mqtt5BlockingClient v5(String id) {
-        Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(node.port()).buildBlocking();
-        c.connect();
-        return c;
-    }
+    @RegisterExtension
+    final TestNode node = new TestNode();
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 2})
     void deliversAtEachQosWithMqtt5(int qos) throws Exception {
-        Mqtt5BlockingClient sub = v5("sub");
-        Mqtt5BlockingClient pub = v5("pub");
+        Mqtt5BlockingClient sub = node.v5Client("sub");
+        Mqtt5BlockingClient pub = node.v5Client("pub");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter("sensors/+/temp").qos(MqttQos.fromCode(qos)).send();
             pub.publishWith().topic("sensors/kitchen/temp").qos(MqttQos.fromCode(qos)).payload("21.5".getBytes()).send();
@@ -72,8 +51,8 @@ class QosFlowTest {
 
     @Test
     void grantsTheSubscriptionQosAndDowngradesDelivery() throws Exception {
-        Mqtt5BlockingClient sub = v5("sub");
-        Mqtt5BlockingClient pub = v5("pub");
+        Mqtt5BlockingClient sub = node.v5Client("sub");
+        Mqtt5BlockingClient pub = node.v5Client("pub");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             var suback = sub.subscribeWith().topicFilter("a/#").qos(MqttQos.AT_LEAST_ONCE).send();
             assertEquals(1, suback.getReasonCodes().get(0).getCode());
@@ -87,8 +66,8 @@ class QosFlowTest {
 
     @Test
     void overlappingSubscriptionsDeliverOneCopyAtTheHighestQos() throws Exception {
-        Mqtt5BlockingClient sub = v5("sub");
-        Mqtt5BlockingClient pub = v5("pub");
+        Mqtt5BlockingClient sub = node.v5Client("sub");
+        Mqtt5BlockingClient pub = node.v5Client("pub");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter("a/#").qos(MqttQos.AT_MOST_ONCE).send();
             sub.subscribeWith().topicFilter("a/+").qos(MqttQos.EXACTLY_ONCE).send();
@@ -106,8 +85,8 @@ class QosFlowTest {
 
     @Test
     void wildcardsAtTheFirstLevelDoNotMatchDollarTopics() throws Exception {
-        Mqtt5BlockingClient sub = v5("sub");
-        Mqtt5BlockingClient pub = v5("pub");
+        Mqtt5BlockingClient sub = node.v5Client("sub");
+        Mqtt5BlockingClient pub = node.v5Client("pub");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter("#").qos(MqttQos.AT_LEAST_ONCE).send();
             sub.subscribeWith().topicFilter("+/x").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -124,8 +103,8 @@ class QosFlowTest {
 
     @Test
     void unsubscribeStopsDelivery() throws Exception {
-        Mqtt5BlockingClient sub = v5("sub");
-        Mqtt5BlockingClient pub = v5("pub");
+        Mqtt5BlockingClient sub = node.v5Client("sub");
+        Mqtt5BlockingClient pub = node.v5Client("pub");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter("t").qos(MqttQos.AT_LEAST_ONCE).send();
             var unsuback = sub.unsubscribeWith().topicFilter("t").send();

@@ -1,11 +1,8 @@
 package io.oncemq.broker;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static io.oncemq.broker.RawClient.CONNACK;
@@ -21,19 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The per-hop QoS 2 state machines (DESIGN.md §1) driven packet by packet over a raw socket. */
 class RawProtocolTest {
 
-    @TempDir
-    Path data;
-    TestNode node;
-
-    @BeforeEach
-    void start() {
-        node = new TestNode(data);
-    }
-
-    @AfterEach
-    void stop() {
-        node.close();
-    }
+    @RegisterExtension
+    final TestNode node = new TestNode();
 
     private RawClient subscriber(String id, String filter, boolean clean, int level) throws Exception {
         RawClient c = new RawClient(node.port());

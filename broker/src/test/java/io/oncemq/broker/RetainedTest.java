@@ -3,14 +3,10 @@ package io.oncemq.broker;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -20,34 +16,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Retained messages: set, replace, clear, delivered on subscribe with the retain flag, kept across restarts. */
 class RetainedTest {
 
-    @TempDir
-    Path data;
-    TestNode node;
-
-    @BeforeEach
-    void start() {
-        node = new TestNode(data);
-    }
-
-    @AfterEach
-    void stop() {
-        node.close();
-    }
-
-    private Mqtt5BlockingClient client(String id) {
-        Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(node.port()).buildBlocking();
-        c.connect();
-        return c;
-    }
+    @RegisterExtension
+    final TestNode node = new TestNode();
 
     private void retain(String topic, String payload) {
-        Mqtt5BlockingClient pub = client("pub");
+        Mqtt5BlockingClient pub = node.v5Client("pub");
         pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(payload.getBytes()).send();
         pub.disconnect();
     }
 
     private Optional<Mqtt5Publish> firstOnSubscribe(String filter) throws InterruptedException {
-        Mqtt5BlockingClient sub = client("sub");
+        Mqtt5BlockingClient sub = node.v5Client("sub");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter(filter).qos(MqttQos.EXACTLY_ONCE).send();
             return in.receive(2, TimeUnit.SECONDS);

@@ -1,20 +1,44 @@
 package io.oncemq.broker;
 
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
 
-/** An in-process node on a random port and a test's own data folder, for behaviour tests. */
-final class TestNode implements AutoCloseable {
+/**
+ * An in-process node on a random port and its own data folder, started before each test and stopped
+ * (and its folder deleted) after it: {@code @RegisterExtension final TestNode node = new TestNode();}
+ */
+final class TestNode implements BeforeEachCallback, AfterEachCallback {
 
-    private final Path data;
+    private Path data;
     private Node node;
 
-    TestNode(Path data) {
-        this.data = data;
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        data = Files.createTempDirectory("oncemq-test");
         start();
     }
 
-    void start() {
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        node.stop();
+        try (Stream<Path> files = Files.walk(data)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private void start() {
         node = new Node(Config.from(Map.of("port", "0", "host", "127.0.0.1", "data", data.toString(),
                 "event-loops", "2"))).start();
     }
@@ -33,8 +57,10 @@ final class TestNode implements AutoCloseable {
         return node;
     }
 
-    @Override
-    public void close() {
-        node.stop();
+    /** A connected MQTT 5 client (HiveMQ MQTT Client) with a clean session. */
+    Mqtt5BlockingClient v5Client(String clientId) {
+        Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port()).buildBlocking();
+        c.connect();
+        return c;
     }
 }
