@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,16 +49,11 @@ class MosquittoClientsTest {
         assertEquals(List.of("mosq/t msg1", "mosq/t msg2", "mosq/t msg3"), Files.readAllLines(out));
     }
 
-    private void awaitSubscribed(String clientId) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
+    private void awaitSubscribed(String clientId) {
+        Await.until(() -> {
             var s = node.node().session(clientId);
-            if (s != null && s.outlet() != null && !s.subscriptions().isEmpty()) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(20); // polling a condition with a deadline, not a sleep as synchronisation
-        }
-        throw new AssertionError("mosquitto_sub did not subscribe within 20 s");
+            return s != null && s.outlet() != null && !s.subscriptions().isEmpty();
+        }, Duration.ofSeconds(20), clientId + " subscribed");
     }
 
     private Process start(Path out, String... command) throws IOException {

@@ -19,8 +19,18 @@ import java.util.stream.Stream;
  */
 final class TestNode implements BeforeEachCallback, AfterEachCallback {
 
+    private final Map<String, String> settings;
     private Path data;
     private Node node;
+
+    TestNode() {
+        this(Map.of());
+    }
+
+    /** A node with these config keys set on top of the test defaults. */
+    TestNode(Map<String, String> settings) {
+        this.settings = settings;
+    }
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
@@ -39,13 +49,22 @@ final class TestNode implements BeforeEachCallback, AfterEachCallback {
     }
 
     private void start() {
-        node = new Node(Config.from(Map.of("port", "0", "host", "127.0.0.1", "data", data.toString(),
-                "event-loops", "2"))).start();
+        Map<String, String> all = new java.util.HashMap<>(Map.of("port", "0", "host", "127.0.0.1",
+                "data", data.toString(), "event-loops", "2"));
+        all.putAll(settings);
+        node = new Node(Config.from(all)).start();
     }
 
     /** Clean stop and start on the same folder: the journal is replayed. */
     void restart() {
         node.stop();
+        start();
+    }
+
+    /** Stops, lets the test change the journal folder, and starts again on it. */
+    void restart(java.util.function.Consumer<Path> whileStopped) {
+        node.stop();
+        whileStopped.accept(data.resolve("journal"));
         start();
     }
 

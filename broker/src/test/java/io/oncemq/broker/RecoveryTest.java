@@ -1,0 +1,64 @@
+package io.oncemq.broker;
+
+import io.oncemq.journal.ChronicleJournal;
+import io.oncemq.journal.Durability;
+import io.oncemq.journal.JournalOptions;
+import io.oncemq.journal.Record;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static io.oncemq.broker.RawClient.PUBCOMP;
+import static io.oncemq.broker.RawClient.PUBLISH;
+import static io.oncemq.broker.RawClient.PUBREC;
+import static io.oncemq.broker.RawClient.PUBREL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Start-up from a journal: held receipts that never got routed are routed once (DESIGN.md E3). */
+class RecoveryTest {
+
+    @RegisterExtension
+    final TestNode node = new TestNode();
+
+    @Test
+    void routesAReceiptRecordedButNotRoutedOnceAtStartUp() throws Exception {
+        node.restart(journalDir -> {
+            try (ChronicleJournal j = ChronicleJournal.open(journalDir, Durability.PAGE_CACHE, JournalOptions.defaults())) {
+                CountDownLatch done = new CountDownLatch(1);
+                // as a crash leaves it: the receipt and its message are durable, the routing is not
+                j.append(List.of(new Record.SessionOpened("sub", 0xFFFFFFFFL),
+                        new Record.Subscribed("sub", "u/t", 2),
+                        new Record.SessionOpened("pub", 0xFFFFFFFFL),
+                        new Record.MessageStored(77, "u/t", 2, false, "unrouted".getBytes(), new byte[0]),
+                        new Record.ReceiptHeld("pub", 5, 77)), done::countDown);
+                assertTrue(done.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        try (RawClient sub = new RawClient(node.port())) {
+            assertEquals(1, sub.connect("sub", false, 0, 4).body()[0], "session present");
+            RawClient.Packet p = sub.expect(PUBLISH);
+            assertEquals("unrouted", p.payload311());
+            sub.ack(PUBREC, p.publishId());
+            sub.expect(PUBREL);
+            sub.ack(PUBCOMP, p.publishId());
+        }
+        try (RawClient pub = new RawClient(node.port())) {
+            pub.connect("pub", false, 0, 4);
+            pub.ack(PUBREL, 5); // the publisher completes its handshake: the receipt was held across the restart
+            RawClient.Packet comp = pub.expect(PUBCOMP);
+            assertEquals(5, comp.packetId());
+        }
+        node.restart();
+        try (RawClient sub = new RawClient(node.port())) {
+            sub.connect("sub", false, 0, 4);
+            assertTrue(sub.silentFor(Duration.ofMillis(500)), "routed once: not again after another restart");
+        }
+    }
+}
