@@ -22,15 +22,23 @@ import java.util.TreeSet;
  * @param maxClientIdLength     longest accepted client identifier ({@code max-client-id-length}, default 256)
  * @param connectTimeoutSeconds a socket that sends no CONNECT within this is closed ({@code connect-timeout}, default 10)
  * @param compactAfterRecords   journal records between compacting snapshots ({@code compact-after-records}, default 1000000)
+ * @param receiveMaximum        unacknowledged QoS 1/2 PUBLISHes a client may send ({@code receive-maximum}, default 100)
+ * @param topicAliasMaximum     topic aliases a client may use ({@code topic-alias-maximum}, default 10)
+ * @param maxConnections        open MQTT connections on this node ({@code max-connections}, default 1000000)
+ * @param maxTopicLength        longest topic name or filter in UTF-8 bytes ({@code max-topic-length}, default 65535)
+ * @param maxTopicLevels        most levels in a topic name or filter ({@code max-topic-levels}, default 64)
+ * @param maxSubscriptions      subscriptions one session may hold ({@code max-subscriptions}, default 10000)
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
-                     int connectTimeoutSeconds, long compactAfterRecords) {
+                     int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
+                     int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions) {
 
     /** Every key a config file or flag may set. */
     public static final List<String> KEYS = List.of("port", "host", "data", "durability", "event-loops",
             "max-inflight", "max-queued", "max-packet-size", "max-client-id-length", "connect-timeout",
-            "compact-after-records");
+            "compact-after-records", "receive-maximum", "topic-alias-maximum", "max-connections", "max-topic-length",
+            "max-topic-levels", "max-subscriptions");
 
     public static Config defaults() {
         return from(Map.of());
@@ -55,7 +63,13 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.intIn("max-packet-size", 1024 * 1024, 16, 268_435_455, "bytes, 16-268435455"),
                 s.intIn("max-client-id-length", 256, 23, 65535, "a whole number 23-65535"),
                 s.intIn("connect-timeout", 10, 1, 3600, "seconds, 1-3600"),
-                s.intIn("compact-after-records", 1_000_000, 1000, Integer.MAX_VALUE, "a whole number >= 1000"));
+                s.intIn("compact-after-records", 1_000_000, 1000, Integer.MAX_VALUE, "a whole number >= 1000"),
+                s.intIn("receive-maximum", 100, 1, 65535, "a whole number 1-65535"),
+                s.intIn("topic-alias-maximum", 10, 0, 65535, "a whole number 0-65535"),
+                s.intIn("max-connections", 1_000_000, 1, Integer.MAX_VALUE, "a whole number >= 1"),
+                s.intIn("max-topic-length", 65535, 1, 65535, "bytes, 1-65535"),
+                s.intIn("max-topic-levels", 64, 1, 65535, "a whole number 1-65535"),
+                s.intIn("max-subscriptions", 10_000, 1, Integer.MAX_VALUE, "a whole number >= 1"));
     }
 
     /** Parses one setting at a time, naming the key in every error. */

@@ -2,6 +2,7 @@ package io.oncemq.broker;
 
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.retain.RetainedMessages;
+import io.oncemq.broker.server.ConnectionCount;
 import io.oncemq.broker.server.MqttVerticle;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
@@ -36,6 +37,7 @@ public final class Node {
     private Vertx vertx;
     private PostOffice postOffice;
     private SessionRegistry sessions;
+    private ConnectionCount connections;
     private volatile int port = -1;
     private volatile boolean stopping;
 
@@ -63,6 +65,7 @@ public final class Node {
         JournalBatcher home = new JournalBatcher(journal, homeContext);
         postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());
         sessions = new SessionRegistry(vertx, postOffice, config.maxInflight());
+        connections = new ConnectionCount(config.maxConnections());
         Recovery recovery = new Recovery(postOffice, sessions, home);
         int restored = await(Future.future(p -> homeContext.runOnContext(v -> p.complete(recovery.restore(state)))));
         await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));
@@ -130,6 +133,10 @@ public final class Node {
 
     public PostOffice postOffice() {
         return postOffice;
+    }
+
+    public ConnectionCount connections() {
+        return connections;
     }
 
     public SessionRegistry sessions() {

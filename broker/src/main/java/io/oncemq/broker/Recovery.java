@@ -6,6 +6,7 @@ import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.broker.topic.Subscription;
 import io.oncemq.journal.JournalState;
 import io.oncemq.journal.Record;
 
@@ -15,8 +16,6 @@ import java.util.Map;
 
 /** Rebuilds sessions, retained messages and held receipts from the replayed journal state. */
 final class Recovery {
-
-    private static final int RETAINED_DELIVERY = 4;
 
     private final PostOffice postOffice;
     private final SessionRegistry sessions;
@@ -41,20 +40,21 @@ final class Recovery {
         for (JournalState.SessionState ss : state.sessions().values()) {
             Session s = sessions.restore(ss.clientId(), home);
             s.persistence(true, ss.expirySeconds());
-            ss.subscriptions().forEach((filter, options) -> {
-                s.subscriptions().put(filter, options);
-                postOffice.subscriptions().subscribe(filter, s, options);
+            ss.subscriptions().forEach((filter, r) -> {
+                Subscription sub = new Subscription(r.options(), r.identifier());
+                s.subscriptions().put(filter, sub);
+                postOffice.subscriptions().subscribe(filter, s, sub);
             });
             ss.queue().forEach((id, qos) -> {
                 Message m = messages.get(id);
                 if (m != null) {
-                    s.outbound().restoreQueued(delivery(m, qos));
+                    s.outbound().restoreQueued(Delivery.fromJournal(m, qos));
                 }
             });
             ss.inflight().forEach((packetId, f) -> {
                 Message m = messages.get(f.messageId());
                 if (m != null) {
-                    s.outbound().restoreInflight(packetId, delivery(m, f.qos()), f.pubrecReceived());
+                    s.outbound().restoreInflight(packetId, Delivery.fromJournal(m, f.qos()), f.pubrecReceived());
                 }
             });
             ss.receipts().forEach((packetId, id) -> s.inbound().hold(packetId, id));
@@ -72,14 +72,11 @@ final class Recovery {
                 continue;
             }
             // the retained store was restored on its own: routing again must not change it
-            Message m = new Message(stored.id(), stored.topic(), stored.qos(), false, stored.payload());
-            List<PostOffice.Target> targets = postOffice.route(m, home, List.of());
+            Message m = stored.withRetain(false);
+            List<PostOffice.Target> targets = postOffice.route(m, null, home, List.of());
             home.record(new Record.Routed(id));
             home.then(() -> postOffice.dispatch(m, targets));
         }
     }
 
-    private static Delivery delivery(Message m, int journaledQos) {
-        return new Delivery(m, journaledQos & 3, (journaledQos & RETAINED_DELIVERY) != 0);
-    }
 }

@@ -32,7 +32,7 @@ class RecoveryTest {
                 CountDownLatch done = new CountDownLatch(1);
                 // as a crash leaves it: the receipt and its message are durable, the routing is not
                 j.append(List.of(new Record.SessionOpened("sub", 0xFFFFFFFFL),
-                        new Record.Subscribed("sub", "u/t", 2),
+                        new Record.Subscribed("sub", "u/t", 2, 0),
                         new Record.SessionOpened("pub", 0xFFFFFFFFL),
                         new Record.MessageStored(77, "u/t", 2, false, "unrouted".getBytes(), new byte[0]),
                         new Record.ReceiptHeld("pub", 5, 77)), done::countDown);

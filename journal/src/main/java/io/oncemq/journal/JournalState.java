@@ -21,7 +21,7 @@ public final class JournalState {
     public static final class SessionState {
         private final String clientId;
         private long expirySeconds;
-        private final Map<String, Integer> subscriptions = new LinkedHashMap<>();
+        private final Map<String, Record.Subscribed> subscriptions = new LinkedHashMap<>();
         private final Map<Long, Integer> queue = new LinkedHashMap<>();
         private final Map<Integer, Inflight> inflight = new LinkedHashMap<>();
         private final Map<Integer, Long> receipts = new LinkedHashMap<>();
@@ -39,8 +39,8 @@ public final class JournalState {
             return expirySeconds;
         }
 
-        /** Filter to subscription options, in subscription order. */
-        public Map<String, Integer> subscriptions() {
+        /** Filter to its subscription, in subscription order. */
+        public Map<String, Record.Subscribed> subscriptions() {
             return subscriptions;
         }
 
@@ -132,7 +132,7 @@ public final class JournalState {
     /** Records that change one session; ignored when the session is unknown (it ended meanwhile). */
     private void applyToSession(Record r) {
         if (r instanceof Record.Subscribed sub) {
-            session(sub.clientId()).ifPresent(s -> s.subscriptions.put(sub.filter(), sub.options()));
+            session(sub.clientId()).ifPresent(s -> s.subscriptions.put(sub.filter(), sub));
         } else if (r instanceof Record.Unsubscribed u) {
             session(u.clientId()).ifPresent(s -> s.subscriptions.remove(u.filter()));
         } else if (r instanceof Record.Enqueued q) {
@@ -205,7 +205,7 @@ public final class JournalState {
         out.addAll(messages.values());
         for (SessionState s : sessions.values()) {
             out.add(new Record.SessionOpened(s.clientId, s.expirySeconds));
-            s.subscriptions.forEach((f, o) -> out.add(new Record.Subscribed(s.clientId, f, o)));
+            out.addAll(s.subscriptions.values());
             s.queue.forEach((id, qos) -> out.add(new Record.Enqueued(s.clientId, id, qos)));
             s.inflight.forEach((p, f) -> {
                 out.add(new Record.Enqueued(s.clientId, f.messageId(), f.qos()));

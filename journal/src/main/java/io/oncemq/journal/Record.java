@@ -17,9 +17,10 @@ public sealed interface Record {
 
     /**
      * A subscription was added or replaced. {@code options} is the MQTT 5 subscription options byte
-     * (bits 0-1 maximum QoS, bit 2 No Local, bit 3 Retain As Published, bits 4-5 Retain Handling).
+     * (bits 0-1 maximum QoS, bit 2 No Local, bit 3 Retain As Published, bits 4-5 Retain Handling);
+     * {@code identifier} its MQTT 5 Subscription Identifier, 0 for none.
      */
-    record Subscribed(String clientId, String filter, int options) implements Record {}
+    record Subscribed(String clientId, String filter, int options, int identifier) implements Record {}
 
     /** A subscription was removed. */
     record Unsubscribed(String clientId, String filter) implements Record {}

@@ -80,6 +80,7 @@ public final class RecordCodec {
             writeString(s.clientId());
             writeString(s.filter());
             writeInt(s.options());
+            writeInt(s.identifier());
         } else if (r instanceof Record.Unsubscribed u) {
             writeByte(UNSUBSCRIBED);
             writeString(u.clientId());
@@ -160,7 +161,7 @@ public final class RecordCodec {
         return switch (type) {
             case SESSION_OPENED -> new Record.SessionOpened(in.readString(), in.readLong());
             case SESSION_ENDED -> new Record.SessionEnded(in.readString());
-            case SUBSCRIBED -> new Record.Subscribed(in.readString(), in.readString(), in.readInt());
+            case SUBSCRIBED -> new Record.Subscribed(in.readString(), in.readString(), in.readInt(), in.readInt());
             case UNSUBSCRIBED -> new Record.Unsubscribed(in.readString(), in.readString());
             case MESSAGE_STORED -> new Record.MessageStored(in.readLong(), in.readString(), in.readByte(),
                     in.readByte() != 0, in.readBytes(), in.readBytes());

@@ -31,7 +31,7 @@ class CompactionTest {
         List<Long> usage = new ArrayList<>();
         int generationsSeen;
         try (ChronicleJournal j = ChronicleJournal.open(dir, Durability.PAGE_CACHE, options)) {
-            Journals.appendAndWait(j, new Record.SessionOpened("sub", 0xFFFFFFFFL), new Record.Subscribed("sub", "t/#", 2));
+            Journals.appendAndWait(j, new Record.SessionOpened("sub", 0xFFFFFFFFL), new Record.Subscribed("sub", "t/#", 2, 0));
             int firstGeneration = j.generation();
             for (int round = 0; round < 10; round++) {
                 CountDownLatch done = new CountDownLatch(6_000);

@@ -30,8 +30,8 @@ class JournalReplayTest {
     void replaysEveryKindOfStateAfterReopen() {
         try (ChronicleJournal j = open(Durability.PAGE_CACHE)) {
             appendAndWait(j, new Record.SessionOpened("sub", 3600),
-                    new Record.Subscribed("sub", "a/#", 2),
-                    new Record.Subscribed("sub", "b", 1),
+                    new Record.Subscribed("sub", "a/#", 2, 7),
+                    new Record.Subscribed("sub", "b", 1, 0),
                     new Record.Unsubscribed("sub", "b"),
                     new Record.SessionOpened("pub", 0xFFFFFFFFL));
             appendAndWait(j, message(1, "a/1"), message(2, "a/2"), message(3, "a/3"), message(4, "a/4"),
@@ -47,7 +47,7 @@ class JournalReplayTest {
             JournalState s = j.replayed();
             JournalState.SessionState sub = s.sessions().get("sub");
             assertEquals(3600, sub.expirySeconds());
-            assertEquals(Map.of("a/#", 2), sub.subscriptions());
+            assertEquals(Map.of("a/#", new Record.Subscribed("sub", "a/#", 2, 7)), sub.subscriptions());
             assertEquals(List.of(3L), new ArrayList<>(sub.queue().keySet()));
             assertEquals(Map.of(100, new JournalState.Inflight(1, 2, true)), sub.inflight());
             assertEquals(Map.of(11, 4L, 12, 3L), s.sessions().get("pub").receipts());
@@ -118,7 +118,7 @@ class JournalReplayTest {
     void snapshotRebuildsAnEqualState() {
         JournalState s = new JournalState();
         s.apply(new Record.SessionOpened("c", 60));
-        s.apply(new Record.Subscribed("c", "x/#", 1));
+        s.apply(new Record.Subscribed("c", "x/#", 1, 0));
         s.apply(message(1, "x/1"));
         s.apply(message(2, "x/2"));
         s.apply(new Record.Enqueued("c", 1, 1));

@@ -15,7 +15,7 @@ class RecordCodecTest {
     static List<Record> everyType() {
         return List.of(
                 new Record.SessionOpened("c-ü", 3600),
-                new Record.Subscribed("c-ü", "a/+/#", 0x2A),
+                new Record.Subscribed("c-ü", "a/+/#", 0x2A, 268_435_455),
                 new Record.MessageStored(42, "a/b", 2, true, new byte[]{1, 2, 3}, new byte[]{9}),
                 new Record.Enqueued("c-ü", 42, 2),
                 new Record.Sent("c-ü", 65535, 42),

@@ -21,6 +21,18 @@ public final class OutboundFlow {
 
     /** One message for this session at the QoS it is delivered with; retain is the PUBLISH's flag. */
     public record Delivery(Message message, int qos, boolean retain) {
+
+        /** Bit of a journaled queue entry's QoS that marks a PUBLISH with retain=1. */
+        private static final int RETAIN_BIT = 4;
+
+        /** The QoS as journaled in Enqueued: with the retain flag, so a replayed queue sends it alike. */
+        public int journaledQos() {
+            return qos | (retain ? RETAIN_BIT : 0);
+        }
+
+        public static Delivery fromJournal(Message m, int journaledQos) {
+            return new Delivery(m, journaledQos & 3, (journaledQos & RETAIN_BIT) != 0);
+        }
     }
 
     private static final class InFlight {
@@ -42,6 +54,7 @@ public final class OutboundFlow {
     private int window;
     private int lastPacketId;
     private volatile int queued;
+    private long dropped;
 
     public OutboundFlow(Session session, int maxInflight) {
         this.session = session;
@@ -66,7 +79,7 @@ public final class OutboundFlow {
         }
         if (d.qos() == 0) {
             Outlet out = session.outlet();
-            if (out != null) {
+            if (out != null && !d.message().expired(System.currentTimeMillis()) && out.fits(d.message())) {
                 session.loop().then(() -> send(out, 0, d, false));
             }
             return;
@@ -96,9 +109,19 @@ public final class OutboundFlow {
     /** Sends from the queue while the window has room; (s, q) is durable before PUBLISH(q) (E3). */
     public void pump() {
         JournalBatcher loop = session.loop();
+        long now = System.currentTimeMillis();
         while (session.outlet() != null && inflight.size() < window && !queue.isEmpty()) {
             Delivery d = queue.poll();
             queued = queue.size();
+            if (d.message().expired(now) || !session.outlet().fits(d.message())) {
+                // expired while waiting (MQTT-3.3.2-5), or too big for this client (MQTT-3.1.2-25): never sent
+                known.remove(d.message().id());
+                dropped++;
+                if (session.persistent()) {
+                    loop.record(new Record.Dequeued(session.clientId(), d.message().id()));
+                }
+                continue;
+            }
             int q = nextPacketId();
             inflight.put(q, new InFlight(d, false));
             if (session.persistent()) {
@@ -174,6 +197,11 @@ public final class OutboundFlow {
         inflight.clear();
         known.clear();
         queued = 0;
+    }
+
+    /** Messages dropped for this session because they expired or were too big for the client. */
+    public long droppedCount() {
+        return dropped;
     }
 
     public int inflightCount() {

@@ -1,8 +1,10 @@
 package io.oncemq.broker.server;
 
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.oncemq.broker.Config;
 import io.oncemq.broker.Node;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
@@ -14,12 +16,14 @@ import io.oncemq.broker.topic.Topics;
 import io.oncemq.journal.Record;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttEndpoint;
-import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -32,33 +36,56 @@ public final class Connection implements Outlet {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
     /** 3.1.1 kept sessions and 5.0's 0xFFFFFFFF never expire. */
     private static final long NEVER = 0xFFFFFFFFL;
+    /** Fixed header, topic length, packet id and properties length of a PUBLISH at most. */
+    private static final int PUBLISH_OVERHEAD = 5 + 2 + 2 + 4;
 
     private final MqttEndpoint endpoint;
     private final Node node;
+    private final Config config;
     private final JournalBatcher loop;
     private final PostOffice postOffice;
     private final SessionRegistry sessions;
     private final Subscriptions subscriptions;
+    private final InboundPublishes inbound;
+    private final Will will;
     private String clientId;
     private boolean v5;
     private Session session;
     private boolean closed;
-    private boolean willDone;
+    private boolean counted;
+    private long clientMaxPacketSize = Long.MAX_VALUE;
     private volatile boolean takenOver;
 
     public Connection(MqttEndpoint endpoint, Node node, JournalBatcher loop) {
         this.endpoint = endpoint;
         this.node = node;
+        this.config = node.config();
         this.loop = loop;
         this.postOffice = node.postOffice();
         this.sessions = node.sessions();
-        this.subscriptions = new Subscriptions(this, postOffice);
+        this.subscriptions = new Subscriptions(this, postOffice, config);
+        this.inbound = new InboundPublishes(this, postOffice, config, loop);
+        this.will = new Will(this, postOffice, endpoint.will());
     }
 
-    /** CONNECT received: claim the session (closing any earlier connection), then CONNACK. */
+    private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {
+    }
+
+    /** CONNECT received: refuse it, or claim the session (closing any earlier connection), then CONNACK. */
     public void start() {
         v5 = endpoint.protocolVersion() == 5;
         clientId = endpoint.clientIdentifier();
+        MqttProperties connect = endpoint.connectProperties();
+        if (v5 && connect.getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
+            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD, "enhanced authentication is not offered");
+            return;
+        }
+        if (!node.connections().tryOpen()) {
+            refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    "max-connections " + config.maxConnections() + " reached");
+            return;
+        }
+        counted = true;
         boolean assigned = clientId == null || clientId.isEmpty();
         if (assigned) {
             // vertx-mqtt already refused an empty id with a kept 3.1.1 session (MQTT-3.1.3-8)
@@ -66,29 +93,34 @@ public final class Connection implements Outlet {
             endpoint.setClientIdentifier(clientId);
         }
         boolean cleanStart = endpoint.isCleanSession();
-        long expiry = v5 ? intProperty(endpoint.connectProperties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0)
-                : (cleanStart ? 0 : NEVER);
-        ConnectParams params = new ConnectParams(cleanStart, expiry, assigned);
+        long expiry = v5 ? intProperty(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0) : (cleanStart ? 0 : NEVER);
+        if (v5) {
+            clientMaxPacketSize = intProperty(connect, MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE);
+        }
         installHandlers();
+        ConnectParams params = new ConnectParams(cleanStart, expiry, assigned);
         sessions.attach(clientId, this, loop, old -> ((Connection) old).takenOver())
                 .onSuccess(s -> resume(s, params));
     }
 
-    private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {
+    private void refuse(MqttConnectReturnCode code, String why) {
+        log.warn("client {}: CONNECT refused ({}): {}", clientId, code, why);
+        endpoint.reject(code);
     }
 
     private void installHandlers() {
         endpoint.closeHandler(v -> onClose());
         endpoint.exceptionHandler(t -> log.debug("client {}: {}", clientId, t.toString()));
-        endpoint.publishHandler(m -> onPublish(m.topicName(), m.qosLevel().value(), m.messageId(), m.isRetain(),
-                m.payload().getBytes()));
-        endpoint.publishReleaseHandler(this::onPubrel);
+        endpoint.publishHandler(inbound::onPublish);
+        endpoint.publishReleaseHandler(inbound::onPubrel);
         endpoint.publishAcknowledgeHandler(id -> session.outbound().onPuback(id));
         endpoint.publishReceivedHandler(id -> session.outbound().onPubrec(id));
         endpoint.publishCompletionHandler(id -> session.outbound().onPubcomp(id));
         endpoint.subscribeHandler(subscriptions::subscribe);
         endpoint.unsubscribeHandler(subscriptions::unsubscribe);
         endpoint.disconnectMessageHandler(this::onDisconnect);
+        endpoint.authenticationExchangeHandler(a ->
+                protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method")); // MQTT-4.12.0-1
     }
 
     private void resume(Session s, ConnectParams p) {
@@ -105,8 +137,7 @@ public final class Connection implements Outlet {
         }
         session = s;
         if (v5) {
-            long receiveMax = intProperty(endpoint.connectProperties(), MqttPropertyType.RECEIVE_MAXIMUM, 65535);
-            s.outbound().clientReceiveMaximum((int) receiveMax);
+            s.outbound().clientReceiveMaximum((int) intProperty(endpoint.connectProperties(), MqttPropertyType.RECEIVE_MAXIMUM, 65535));
         }
         if (closed) {
             sessions.detach(s, this);
@@ -124,6 +155,7 @@ public final class Connection implements Outlet {
         });
     }
 
+    /** What this server offers (MQTT-3.2.2-9..22): the client must keep to it. */
     private MqttProperties connackProperties(ConnectParams p) {
         MqttProperties props = new MqttProperties();
         if (!v5) {
@@ -132,90 +164,43 @@ public final class Connection implements Outlet {
         if (p.assignedId()) {
             props.add(new MqttProperties.StringProperty(MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER.value(), clientId));
         }
-        // not offered yet (see README): the client must not use them
-        props.add(new MqttProperties.IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 0));
-        props.add(new MqttProperties.IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 0));
-        props.add(new MqttProperties.IntegerProperty(MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), node.config().maxPacketSize()));
+        props.add(intProp(MqttPropertyType.RECEIVE_MAXIMUM, config.receiveMaximum()));
+        props.add(intProp(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, config.topicAliasMaximum()));
+        props.add(intProp(MqttPropertyType.MAXIMUM_PACKET_SIZE, config.maxPacketSize()));
+        props.add(intProp(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
+        props.add(intProp(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 0)); // not offered yet (README)
         return props;
-    }
-
-    private void onPublish(String topic, int qos, int packetId, boolean retain, byte[] payload) {
-        if (!Topics.isValidName(topic)) {
-            protocolError(MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "invalid topic name in PUBLISH: '" + topic + "'");
-            return;
-        }
-        if (qos == 2 && session.inbound().isHeld(packetId)) {
-            // E1: p is held until PUBREL: acknowledge again, never route twice (MQTT-4.3.3-10)
-            loop.then(() -> pubrec(packetId));
-            return;
-        }
-        Message m = new Message(postOffice.nextMessageId(), topic, qos, retain, payload);
-        List<Record> receipt = List.of();
-        if (qos == 2) {
-            session.inbound().hold(packetId, m.id());
-            if (session.persistent()) {
-                receipt = List.of(new Record.ReceiptHeld(clientId, packetId, m.id()));
-            }
-        }
-        List<PostOffice.Target> targets = postOffice.route(m, loop, receipt);
-        if (!receipt.isEmpty()) {
-            loop.record(new Record.Routed(m.id()));
-        }
-        // E2: PUBACK/PUBREC and the hand-over to subscribers wait for the batch holding the message
-        loop.then(() -> {
-            if (qos == 1) {
-                ack(() -> endpoint.publishAcknowledge(packetId));
-            } else if (qos == 2) {
-                pubrec(packetId);
-            }
-            postOffice.dispatch(m, targets);
-        });
-    }
-
-    private void onPubrel(int packetId) {
-        boolean held = session.inbound().release(packetId);
-        if (held && session.persistent()) {
-            loop.record(new Record.ReceiptReleased(clientId, packetId));
-        }
-        // the release is durable before PUBCOMP, or a crash would swallow the client's next message with p
-        loop.then(() -> ack(() -> {
-            if (v5 && !held) {
-                endpoint.publishComplete(packetId,
-                        io.vertx.mqtt.messages.codes.MqttPubCompReasonCode.PACKET_IDENTIFIER_NOT_FOUND, MqttProperties.NO_PROPERTIES);
-            } else {
-                endpoint.publishComplete(packetId);
-            }
-        }));
-    }
-
-    private void pubrec(int packetId) {
-        ack(() -> endpoint.publishReceived(packetId));
     }
 
     private void onDisconnect(MqttDisconnectMessage m) {
         // 5.0 reason 0x04 asks for the will; any other DISCONNECT discards it (MQTT-3.14.4-3)
-        willDone = m.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
-        if (v5 && session != null) {
-            long expiry = intProperty(m.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
-            if (expiry >= 0) {
-                if (!session.persistent() && expiry > 0) {
-                    protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "session expiry set on DISCONNECT after 0 on CONNECT");
-                    return;
-                }
-                if (session.persistent() && expiry == 0) {
-                    loop.record(new Record.SessionEnded(clientId));
-                } else if (session.persistent()) {
-                    loop.record(new Record.SessionOpened(clientId, expiry));
-                }
-                session.persistence(expiry > 0, expiry);
-            }
+        if (m.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE) {
+            will.discard();
         }
+        if (!v5 || session == null) {
+            return;
+        }
+        long expiry = intProperty(m.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
+        if (expiry < 0) {
+            return;
+        }
+        if (!session.persistent() && expiry > 0) {
+            protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "session expiry set on DISCONNECT after 0 on CONNECT"); // MQTT-3.14.2-2
+            return;
+        }
+        if (session.persistent()) {
+            loop.record(expiry == 0 ? new Record.SessionEnded(clientId) : new Record.SessionOpened(clientId, expiry));
+        }
+        session.persistence(expiry > 0, expiry);
     }
 
     private void onClose() {
         closed = true;
-        if (!takenOver && !node.stopping()) {
-            publishWill();
+        if (counted) {
+            node.connections().closed();
+        }
+        if (!takenOver && !node.stopping() && session != null) {
+            will.publish(session);
         }
         if (session != null) {
             sessions.detach(session, this);
@@ -227,29 +212,13 @@ public final class Connection implements Outlet {
     private void takenOver() {
         takenOver = true;
         if (loop.inLoop() && session != null && endpoint.isConnected()) {
-            publishWill();
+            will.publish(session);
             log.info("client {} taken over by a new connection", clientId);
             if (v5) {
                 endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
             }
         }
         closeQuietly();
-    }
-
-    private void publishWill() {
-        MqttWill will = endpoint.will();
-        if (willDone || will == null || !will.isWillFlag() || session == null) {
-            return;
-        }
-        willDone = true;
-        if (!Topics.isValidName(will.getWillTopic())) {
-            return;
-        }
-        byte[] payload = will.getWillMessage() == null ? new byte[0] : will.getWillMessage().getBytes();
-        Message m = new Message(postOffice.nextMessageId(), will.getWillTopic(), will.getWillQos(), will.isWillRetain(), payload);
-        List<PostOffice.Target> targets = postOffice.route(m, loop, List.of());
-        loop.then(() -> postOffice.dispatch(m, targets));
-        log.info("client {}: will published on {}", clientId, m.topic());
     }
 
     /** Closes this connection for a protocol violation, with the 5.0 reason code, and one log line. */
@@ -277,16 +246,40 @@ public final class Connection implements Outlet {
     }
 
     @Override
+    public boolean fits(Message m) {
+        if (clientMaxPacketSize == Long.MAX_VALUE) {
+            return true;
+        }
+        // MQTT-3.1.2-24: never send a packet above the client's Maximum Packet Size
+        long size = PUBLISH_OVERHEAD + m.topic().getBytes(StandardCharsets.UTF_8).length + m.payload().length
+                + m.properties().encodedSize() + 5L * subscriptionIds(m).size();
+        return size <= clientMaxPacketSize;
+    }
+
+    @Override
     public void publish(int packetId, Message m, int qos, boolean dup, boolean retain) {
-        ack(() -> endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(qos), dup, retain, packetId));
+        ack(() -> {
+            MqttProperties props = v5 ? m.properties().toMqtt(System.currentTimeMillis(), subscriptionIds(m)) : MqttProperties.NO_PROPERTIES;
+            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(qos), dup, retain, packetId, props);
+        });
+    }
+
+    /** The identifiers of this session's subscriptions that match the message (MQTT-3.3.4-3). */
+    private List<Integer> subscriptionIds(Message m) {
+        List<Integer> ids = new ArrayList<>(1);
+        session.subscriptions().forEach((filter, sub) -> {
+            if (sub.identifier() > 0 && Topics.matches(filter, m.topic())) {
+                ids.add(sub.identifier());
+            }
+        });
+        return ids;
     }
 
     @Override
     public void pubrel(int packetId, boolean known) {
         ack(() -> {
             if (v5 && !known) {
-                endpoint.publishRelease(packetId, io.vertx.mqtt.messages.codes.MqttPubRelReasonCode.PACKET_IDENTIFIER_NOT_FOUND,
-                        MqttProperties.NO_PROPERTIES);
+                endpoint.publishRelease(packetId, MqttPubRelReasonCode.PACKET_IDENTIFIER_NOT_FOUND, MqttProperties.NO_PROPERTIES);
             } else {
                 endpoint.publishRelease(packetId);
             }
@@ -311,6 +304,10 @@ public final class Connection implements Outlet {
 
     JournalBatcher loop() {
         return loop;
+    }
+
+    private static MqttProperties.IntegerProperty intProp(MqttPropertyType type, int value) {
+        return new MqttProperties.IntegerProperty(type.value(), value);
     }
 
     private static long intProperty(MqttProperties props, MqttPropertyType type, long fallback) {

@@ -2,7 +2,9 @@ package io.oncemq.broker.server;
 
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.oncemq.broker.Config;
 import io.oncemq.broker.qos.OutboundFlow.Delivery;
+import io.oncemq.broker.topic.Subscription;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
@@ -20,21 +22,24 @@ import java.util.List;
 /** SUBSCRIBE and UNSUBSCRIBE of one connection: the session's filters, the topic tree, retained delivery. */
 final class Subscriptions {
 
-    /** Bit of a journaled queue entry's QoS that marks a retained delivery (PUBLISH with retain=1). */
-    static final int RETAINED_DELIVERY = 4;
-
     private final Connection connection;
     private final PostOffice postOffice;
+    private final Config config;
 
-    Subscriptions(Connection connection, PostOffice postOffice) {
+    Subscriptions(Connection connection, PostOffice postOffice, Config config) {
         this.connection = connection;
         this.postOffice = postOffice;
+        this.config = config;
     }
 
     void subscribe(MqttSubscribeMessage m) {
         Session s = connection.session();
         List<MqttSubAckReasonCode> codes = new ArrayList<>();
         List<Delivery> retained = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        MqttProperties.MqttProperty<?> id = m.properties() == null ? null
+                : m.properties().getProperty(MqttProperties.MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value());
+        int identifier = id == null ? 0 : (Integer) id.value();
         for (MqttTopicSubscription sub : m.topicSubscriptions()) {
             String filter = sub.topicName();
             if (!Topics.isValidFilter(filter)) {
@@ -45,25 +50,37 @@ final class Subscriptions {
                 codes.add(connection.v5() ? MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
                 continue;
             }
+            if (!Topics.withinLimits(filter, config.maxTopicLength(), config.maxTopicLevels())) {
+                codes.add(connection.v5() ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+                continue;
+            }
+            if (!s.subscriptions().containsKey(filter) && s.subscriptions().size() >= config.maxSubscriptions()) {
+                codes.add(connection.v5() ? MqttSubAckReasonCode.QUOTA_EXCEEDED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+                continue;
+            }
             int qos = Math.min(sub.qualityOfService().value(), 2);
             MqttSubscriptionOption o = sub.subscriptionOption();
-            int retainHandling = o == null ? 0 : o.retainHandling().value();
-            int options = qos | (o != null && o.isNoLocal() ? 4 : 0) | (o != null && o.isRetainAsPublished() ? 8 : 0)
-                    | retainHandling << 4;
-            boolean isNew = s.subscriptions().put(filter, options) == null;
-            postOffice.subscriptions().subscribe(filter, s, options);
+            int retainHandling = o == null || !connection.v5() ? 0 : o.retainHandling().value();
+            Subscription subscription = connection.v5()
+                    ? Subscription.of(qos, o.isNoLocal(), o.isRetainAsPublished(), retainHandling, identifier)
+                    : Subscription.of(qos, false, false, 0, 0);
+            boolean isNew = s.subscriptions().put(filter, subscription) == null;
+            postOffice.subscriptions().subscribe(filter, s, subscription);
             if (s.persistent()) {
-                s.loop().record(new Record.Subscribed(s.clientId(), filter, options));
+                s.loop().record(new Record.Subscribed(s.clientId(), filter, subscription.options(), subscription.identifier()));
             }
             codes.add(MqttSubAckReasonCode.qosGranted(io.netty.handler.codec.mqtt.MqttQoS.valueOf(qos)));
             // Retain Handling 0: send retained; 1: only for a new subscription; 2: never (MQTT-3.3.1-9..11)
             if (retainHandling == 0 || (retainHandling == 1 && isNew)) {
                 for (Message r : postOffice.retained().matching(filter)) {
-                    int deliveryQos = Math.min(qos, r.qos());
-                    if (deliveryQos > 0 && s.persistent()) {
-                        s.loop().record(new Record.Enqueued(s.clientId(), r.id(), deliveryQos | RETAINED_DELIVERY));
+                    if (r.expired(now)) {
+                        continue; // an expired retained message is never delivered (MQTT-3.3.2-5)
                     }
-                    retained.add(new Delivery(r, deliveryQos, true));
+                    Delivery d = new Delivery(r, Math.min(qos, r.qos()), true);
+                    if (d.qos() > 0 && s.persistent()) {
+                        s.loop().record(new Record.Enqueued(s.clientId(), r.id(), d.journaledQos()));
+                    }
+                    retained.add(d);
                 }
             }
         }

@@ -3,6 +3,9 @@ package io.oncemq.broker.session;
 /** The packets a session sends through the connection it is attached to; called on the session's loop. */
 public interface Outlet {
 
+    /** Whether the message fits the client's Maximum Packet Size; one that does not is dropped for it. */
+    boolean fits(Message message);
+
     /** PUBLISH towards the client; {@code packetId} is 0 for QoS 0. */
     void publish(int packetId, Message message, int qos, boolean dup, boolean retain);
 

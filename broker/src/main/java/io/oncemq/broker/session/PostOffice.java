@@ -31,8 +31,8 @@ public final class PostOffice {
     private final AtomicLong dropped = new AtomicLong();
     private volatile long lastDropLog;
 
-    /** A session a message goes to, at the QoS it is delivered with. */
-    public record Target(Session session, int qos) {
+    /** A session a message goes to, at the QoS and with the retain flag it is delivered with. */
+    public record Target(Session session, int qos, boolean retain) {
     }
 
     public PostOffice(TopicTree<Session> subscriptions, RetainedMessages retained, long lastMessageId, int maxQueued) {
@@ -64,23 +64,32 @@ public final class PostOffice {
      * {@code extra} records (a receipt) that must commit atomically with them, and returns the targets.
      * Sessions that already hold the message ignore it again (E3).
      */
-    public List<Target> route(Message m, JournalBatcher batch, List<Record> extra) {
+    public List<Target> route(Message m, String publisherId, JournalBatcher batch, List<Record> extra) {
         Map<Session, Integer> best = new HashMap<>();
-        // overlapping subscriptions: one copy at the highest granted QoS (MQTT-3.3.5-1)
-        subscriptions.match(m.topic(), (s, options) -> best.merge(s, options & 3, Math::max));
+        subscriptions.match(m.topic(), (s, sub) -> {
+            if (sub.noLocal() && s.clientId().equals(publisherId)) {
+                return; // MQTT-3.8.3-3
+            }
+            // overlapping subscriptions: one copy at the highest granted QoS (MQTT-3.3.4-2); bit 2 keeps the
+            // retain flag if any of them asks for Retain As Published (MQTT-3.3.1-12, -13)
+            int value = Math.min(m.qos(), sub.qos()) | (sub.retainAsPublished() && m.retain() ? 4 : 0);
+            best.merge(s, value, (a, b) -> Math.max(a & 3, b & 3) | ((a | b) & 4));
+        });
         List<Target> targets = new ArrayList<>(best.size());
         List<Record> enqueued = new ArrayList<>();
         for (Map.Entry<Session, Integer> e : best.entrySet()) {
             Session s = e.getKey();
-            int qos = Math.min(m.qos(), e.getValue());
+            int qos = e.getValue() & 3;
+            boolean retain = (e.getValue() & 4) != 0;
             if (qos > 0 && s.outbound().queued() >= maxQueued) {
                 drop(s, m);
                 continue;
             }
+            Target t = new Target(s, qos, retain);
             if (qos > 0 && s.persistent()) {
-                enqueued.add(new Record.Enqueued(s.clientId(), m.id(), qos));
+                enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain).journaledQos()));
             }
-            targets.add(new Target(s, qos));
+            targets.add(t);
         }
         boolean retainChange = m.retain();
         if (!enqueued.isEmpty() || !extra.isEmpty() || (retainChange && m.payload().length > 0)) {
@@ -104,8 +113,7 @@ public final class PostOffice {
             }
         }
         for (Target t : targets) {
-            // an existing subscription gets retain=0 (MQTT-3.3.1-9)
-            Delivery d = new Delivery(m, t.qos(), false);
+            Delivery d = new Delivery(m, t.qos(), t.retain());
             t.session().run(() -> t.session().outbound().deliver(d));
         }
     }

@@ -3,6 +3,7 @@ package io.oncemq.broker.session;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.InboundFlow;
 import io.oncemq.broker.qos.OutboundFlow;
+import io.oncemq.broker.topic.Subscription;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,7 +23,9 @@ public final class Session {
     private Object connection;
     private Outlet outlet;
     private long expiryTimer = -1;
-    private final Map<String, Integer> subscriptions = new LinkedHashMap<>();
+    private Runnable pendingWill;
+    private long willTimer = -1;
+    private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     private final OutboundFlow outbound;
     private final InboundFlow inbound = new InboundFlow();
 
@@ -109,7 +112,35 @@ public final class Session {
         this.expiryTimer = timerId;
     }
 
-    public Map<String, Integer> subscriptions() {
+    /** A will waiting for its delay; dropped if a connection resumes the session first. */
+    public void delayWill(long seconds, Runnable publish) {
+        pendingWill = publish;
+        willTimer = loop.context().owner().setTimer(seconds * 1000, id -> run(() -> {
+            if (willTimer == id) {
+                firePendingWill();
+            }
+        }));
+    }
+
+    /** The session was resumed: a delayed will is not sent (MQTT-3.1.3-9). */
+    public void cancelPendingWill() {
+        if (willTimer >= 0) {
+            loop.context().owner().cancelTimer(willTimer);
+        }
+        willTimer = -1;
+        pendingWill = null;
+    }
+
+    /** Publishes a delayed will now (its delay passed, or the session ends). */
+    public void firePendingWill() {
+        Runnable w = pendingWill;
+        cancelPendingWill();
+        if (w != null) {
+            w.run();
+        }
+    }
+
+    public Map<String, Subscription> subscriptions() {
         return subscriptions;
     }
 

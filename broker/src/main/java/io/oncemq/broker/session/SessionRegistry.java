@@ -72,6 +72,7 @@ public final class SessionRegistry {
             }
             s.connection(connection);
             s.outlet(null);
+            s.cancelPendingWill();
             if (s.expiryTimer() >= 0) {
                 vertx.cancelTimer(s.expiryTimer());
                 s.expiryTimer(-1);
@@ -119,6 +120,7 @@ public final class SessionRegistry {
 
     /** Ends the session: subscriptions, queue, window and receipts go (on the session's loop). */
     public void end(Session s) {
+        s.firePendingWill();
         discardState(s);
         s.markEnded();
         sessions.remove(s.clientId(), s);

@@ -21,7 +21,7 @@ public final class TopicTree<S> {
         final Node<S> parent;
         final String level;
         final Map<String, Node<S>> children = new ConcurrentHashMap<>();
-        final Map<S, Integer> subscribers = new ConcurrentHashMap<>();
+        final Map<S, Subscription> subscribers = new ConcurrentHashMap<>();
 
         Node(Node<S> parent, String level) {
             this.parent = parent;
@@ -29,15 +29,15 @@ public final class TopicTree<S> {
         }
     }
 
-    /** Adds or replaces the subscriber's options for the filter. */
-    public void subscribe(String filter, S subscriber, int options) {
+    /** Adds or replaces the subscriber's subscription to the filter. */
+    public void subscribe(String filter, S subscriber, Subscription subscription) {
         synchronized (writeLock) {
             Node<S> node = root;
             for (String level : split(filter)) {
                 Node<S> parent = node;
                 node = node.children.computeIfAbsent(level, l -> new Node<>(parent, l));
             }
-            node.subscribers.put(subscriber, options);
+            node.subscribers.put(subscriber, subscription);
         }
     }
 
@@ -61,14 +61,14 @@ public final class TopicTree<S> {
         }
     }
 
-    /** Calls {@code out} once per (subscriber, options) of every filter that matches the topic name. */
-    public void match(String topic, BiConsumer<S, Integer> out) {
+    /** Calls {@code out} once per (subscriber, subscription) of every filter that matches the topic name. */
+    public void match(String topic, BiConsumer<S, Subscription> out) {
         List<String> levels = split(topic);
         boolean dollar = topic.startsWith("$");
         match(root, levels, 0, dollar, out);
     }
 
-    private void match(Node<S> node, List<String> levels, int depth, boolean dollar, BiConsumer<S, Integer> out) {
+    private void match(Node<S> node, List<String> levels, int depth, boolean dollar, BiConsumer<S, Subscription> out) {
         boolean wildcardsAllowed = !(dollar && depth == 0);
         if (wildcardsAllowed) {
             Node<S> hash = node.children.get("#");

@@ -43,6 +43,18 @@ public final class Topics {
         return true;
     }
 
+    /** Whether a topic name or filter stays within the configured length (UTF-8 bytes) and number of levels. */
+    public static boolean withinLimits(String topic, int maxBytes, int maxLevels) {
+        int levels = 1;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/') {
+                levels++;
+            }
+        }
+        return levels <= maxLevels && (topic.length() <= maxBytes / 3
+                || topic.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxBytes);
+    }
+
     /** Whether the filter matches the topic name; wildcards at the first level skip '$' topics (MQTT-4.7.2-1). */
     public static boolean matches(String filter, String topic) {
         if (topic.startsWith("$") && (filter.startsWith("+") || filter.startsWith("#"))) {

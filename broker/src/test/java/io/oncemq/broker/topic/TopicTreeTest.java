@@ -20,11 +20,11 @@ class TopicTreeTest {
     @Test
     void matchesExactPlusAndHashFilters() {
         TopicTree<String> tree = new TopicTree<>();
-        tree.subscribe("a/b/c", "exact", 0);
-        tree.subscribe("a/+/c", "plus", 0);
-        tree.subscribe("a/#", "hash", 0);
-        tree.subscribe("#", "all", 0);
-        tree.subscribe("b/#", "other", 0);
+        tree.subscribe("a/b/c", "exact", new Subscription(0, 0));
+        tree.subscribe("a/+/c", "plus", new Subscription(0, 0));
+        tree.subscribe("a/#", "hash", new Subscription(0, 0));
+        tree.subscribe("#", "all", new Subscription(0, 0));
+        tree.subscribe("b/#", "other", new Subscription(0, 0));
         assertEquals(Set.of("exact", "plus", "hash", "all"), match(tree, "a/b/c"));
         assertEquals(Set.of("hash", "all"), match(tree, "a"), "a/# matches its parent level (MQTT-4.7.1-2)");
         assertEquals(Set.of("hash", "all"), match(tree, "a/b"));
@@ -33,9 +33,9 @@ class TopicTreeTest {
     @Test
     void leadingWildcardsSkipDollarTopics() {
         TopicTree<String> tree = new TopicTree<>();
-        tree.subscribe("#", "all", 0);
-        tree.subscribe("+/x", "plus", 0);
-        tree.subscribe("$SYS/#", "sys", 0);
+        tree.subscribe("#", "all", new Subscription(0, 0));
+        tree.subscribe("+/x", "plus", new Subscription(0, 0));
+        tree.subscribe("$SYS/#", "sys", new Subscription(0, 0));
         assertEquals(Set.of("sys"), match(tree, "$SYS/x"));
         assertEquals(Set.of("all", "plus"), match(tree, "a/x"));
     }
@@ -43,15 +43,15 @@ class TopicTreeTest {
     @Test
     void emptyLevelsAreLevels() {
         TopicTree<String> tree = new TopicTree<>();
-        tree.subscribe("+/a", "plus", 0);
-        tree.subscribe("/a", "exact", 0);
+        tree.subscribe("+/a", "plus", new Subscription(0, 0));
+        tree.subscribe("/a", "exact", new Subscription(0, 0));
         assertEquals(Set.of("plus", "exact"), match(tree, "/a"));
     }
 
     @Test
     void unsubscribePrunesAndStopsMatching() {
         TopicTree<String> tree = new TopicTree<>();
-        tree.subscribe("a/b", "s", 1);
+        tree.subscribe("a/b", "s", new Subscription(1, 0));
         assertTrue(tree.unsubscribe("a/b", "s"));
         assertFalse(tree.unsubscribe("a/b", "s"));
         assertEquals(Set.of(), match(tree, "a/b"));
@@ -61,7 +61,7 @@ class TopicTreeTest {
     void staysCorrectWith100kFilters() {
         TopicTree<String> tree = new TopicTree<>();
         for (int i = 0; i < 100_000; i++) {
-            tree.subscribe("dev/" + i + "/+", "s" + i, 0);
+            tree.subscribe("dev/" + i + "/+", "s" + i, new Subscription(0, 0));
         }
         assertEquals(Set.of("s4242"), match(tree, "dev/4242/temp"));
     }

@@ -1,0 +1,150 @@
+package io.oncemq.broker.server;
+
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.oncemq.broker.Config;
+import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.session.Message;
+import io.oncemq.broker.session.MessageProperties;
+import io.oncemq.broker.session.PostOffice;
+import io.oncemq.broker.session.Session;
+import io.oncemq.broker.topic.Topics;
+import io.oncemq.journal.Record;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubCompReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * PUBLISH and PUBREL from one client: the broker as receiver (DESIGN.md §1). Validates what the codec
+ * does not (topic, limits, aliases, Receive Maximum, payload format), records, then acknowledges.
+ */
+final class InboundPublishes {
+
+    private final Connection connection;
+    private final PostOffice postOffice;
+    private final Config config;
+    private final JournalBatcher loop;
+    /** QoS 1 PUBLISHes whose PUBACK is not yet sent; with held QoS 2 receipts, bounded by Receive Maximum. */
+    private int unackedQos1;
+
+    InboundPublishes(Connection connection, PostOffice postOffice, Config config, JournalBatcher loop) {
+        this.connection = connection;
+        this.postOffice = postOffice;
+        this.config = config;
+        this.loop = loop;
+    }
+
+    void onPublish(MqttPublishMessage p) {
+        Session session = connection.session();
+        String topic = p.topicName();
+        int qos = p.qosLevel().value();
+        int packetId = p.messageId();
+        if (!Topics.isValidName(topic)) {
+            connection.protocolError(MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "invalid topic name in PUBLISH: '" + topic + "'");
+            return;
+        }
+        if (!Topics.withinLimits(topic, config.maxTopicLength(), config.maxTopicLevels())) {
+            connection.protocolError(MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "topic name over the configured length or levels");
+            return;
+        }
+        MqttProperties props = p.properties();
+        if (connection.v5() && aliasOutOfRange(props)) {
+            connection.protocolError(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic alias above the maximum " + config.topicAliasMaximum());
+            return;
+        }
+        if (qos == 2 && session.inbound().isHeld(packetId)) {
+            // E1: p is held until PUBREL: acknowledge again, never route twice (MQTT-4.3.3-10)
+            loop.then(() -> connection.ack(() -> connection.endpoint().publishReceived(packetId)));
+            return;
+        }
+        if (qos > 0 && unackedQos1 + session.inbound().held().size() >= config.receiveMaximum()) {
+            connection.protocolError(MqttDisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+                    "more than Receive Maximum " + config.receiveMaximum() + " unacknowledged PUBLISHes"); // MQTT-3.3.4-9
+            return;
+        }
+        byte[] payload = p.payload().getBytes();
+        MessageProperties properties = connection.v5() ? MessageProperties.from(props, System.currentTimeMillis()) : MessageProperties.NONE;
+        if (properties.payloadFormat() == 1 && !isUtf8(payload)) {
+            refuseInvalidPayload(qos, packetId); // MQTT-3.3.2-4: 0x99
+            return;
+        }
+        Message m = new Message(postOffice.nextMessageId(), topic, qos, p.isRetain(), payload, properties);
+        List<Record> receipt = List.of();
+        if (qos == 2) {
+            session.inbound().hold(packetId, m.id());
+            if (session.persistent()) {
+                receipt = List.of(new Record.ReceiptHeld(session.clientId(), packetId, m.id()));
+            }
+        } else if (qos == 1) {
+            unackedQos1++;
+        }
+        List<PostOffice.Target> targets = postOffice.route(m, session.clientId(), loop, receipt);
+        if (!receipt.isEmpty()) {
+            loop.record(new Record.Routed(m.id()));
+        }
+        // E2: PUBACK/PUBREC and the hand-over to subscribers wait for the batch holding the message
+        loop.then(() -> {
+            if (qos == 1) {
+                unackedQos1--;
+                connection.ack(() -> connection.endpoint().publishAcknowledge(packetId));
+            } else if (qos == 2) {
+                connection.ack(() -> connection.endpoint().publishReceived(packetId));
+            }
+            postOffice.dispatch(m, targets);
+        });
+    }
+
+    /** PUBREL(p): the release is durable before PUBCOMP, or a crash would swallow the client's next message with p. */
+    void onPubrel(int packetId) {
+        Session session = connection.session();
+        boolean held = session.inbound().release(packetId);
+        if (held && session.persistent()) {
+            loop.record(new Record.ReceiptReleased(session.clientId(), packetId));
+        }
+        loop.then(() -> connection.ack(() -> {
+            if (connection.v5() && !held) {
+                connection.endpoint().publishComplete(packetId, MqttPubCompReasonCode.PACKET_IDENTIFIER_NOT_FOUND,
+                        MqttProperties.NO_PROPERTIES);
+            } else {
+                connection.endpoint().publishComplete(packetId);
+            }
+        }));
+    }
+
+    private boolean aliasOutOfRange(MqttProperties props) {
+        MqttProperties.MqttProperty<?> alias = props == null ? null : props.getProperty(MqttPropertyType.TOPIC_ALIAS.value());
+        return alias != null && (Integer) alias.value() > config.topicAliasMaximum(); // MQTT-3.3.2-9
+    }
+
+    private void refuseInvalidPayload(int qos, int packetId) {
+        if (qos == 0) {
+            connection.protocolError(MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID, "payload is not the UTF-8 its format indicator says");
+        } else if (qos == 1) {
+            loop.then(() -> connection.ack(() -> connection.endpoint().publishAcknowledge(packetId,
+                    MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID, MqttProperties.NO_PROPERTIES)));
+        } else {
+            loop.then(() -> connection.ack(() -> connection.endpoint().publishReceived(packetId,
+                    MqttPubRecReasonCode.PAYLOAD_FORMAT_INVALID, MqttProperties.NO_PROPERTIES)));
+        }
+    }
+
+    static boolean isUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+}
