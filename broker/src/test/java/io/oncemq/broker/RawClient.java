@@ -49,6 +49,42 @@ final class RawClient implements AutoCloseable {
             return new String(body, start, body.length - start, StandardCharsets.UTF_8);
         }
 
+        /** The properties of a 5.0 QoS 1/2 PUBLISH as (identifier, raw value bytes) in order. */
+        java.util.List<int[]> publishProperties5() {
+            int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            int[] pos = {2 + len + ((flags() & 6) != 0 ? 2 : 0)};
+            int propsLen = varint(body, pos);
+            int end = pos[0] + propsLen;
+            java.util.List<int[]> out = new java.util.ArrayList<>();
+            while (pos[0] < end) {
+                int id = body[pos[0]++] & 0xFF;
+                int value;
+                switch (id) {
+                    case 0x0B -> value = varint(body, pos); // subscription identifier
+                    case 0x01 -> value = body[pos[0]++] & 0xFF;
+                    case 0x02 -> {
+                        value = (body[pos[0]] & 0xFF) << 24 | (body[pos[0] + 1] & 0xFF) << 16 | (body[pos[0] + 2] & 0xFF) << 8 | (body[pos[0] + 3] & 0xFF);
+                        pos[0] += 4;
+                    }
+                    default -> throw new IllegalStateException("property " + id + " not parsed by this test client");
+                }
+                out.add(new int[]{id, value});
+            }
+            return out;
+        }
+
+        private static int varint(byte[] b, int[] pos) {
+            int v = 0;
+            int shift = 0;
+            int x;
+            do {
+                x = b[pos[0]++] & 0xFF;
+                v |= (x & 0x7F) << shift;
+                shift += 7;
+            } while ((x & 0x80) != 0);
+            return v;
+        }
+
         boolean dup() {
             return (flags() & 8) != 0;
         }
@@ -92,6 +128,48 @@ final class RawClient implements AutoCloseable {
         string(vh, clientId);
         send(0x10, vh.toByteArray());
         return read();
+    }
+
+    /** CONNECT at 5.0 with the given encoded properties (without their length prefix). */
+    Packet connect5(String clientId, byte[] properties) throws IOException {
+        ByteArrayOutputStream vh = new ByteArrayOutputStream();
+        string(vh, "MQTT");
+        vh.write(5);
+        vh.write(2);
+        vh.write(0);
+        vh.write(0);
+        vh.write(properties.length); // fine below 128 bytes
+        vh.writeBytes(properties);
+        string(vh, clientId);
+        send(0x10, vh.toByteArray());
+        return read();
+    }
+
+    /** A 5.0 PUBLISH with the given encoded properties. */
+    void publish5(String topic, int qos, int packetId, byte[] properties, byte[] payload) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        string(b, topic);
+        if (qos > 0) {
+            b.write(packetId >> 8);
+            b.write(packetId & 0xFF);
+        }
+        b.write(properties.length);
+        b.writeBytes(properties);
+        b.writeBytes(payload);
+        send(0x30 | qos << 1, b.toByteArray());
+    }
+
+    /** A 5.0 SUBSCRIBE with a subscription identifier. */
+    void subscribe5(int packetId, String filter, int options, int subscriptionId) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(packetId >> 8);
+        b.write(packetId & 0xFF);
+        b.write(2);
+        b.write(0x0B);
+        b.write(subscriptionId); // below 128
+        string(b, filter);
+        b.write(options);
+        send(0x82, b.toByteArray());
     }
 
     /** CONNECT with a will message, 3.1.1. */
