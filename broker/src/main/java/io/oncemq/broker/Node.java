@@ -61,6 +61,8 @@ public final class Node {
         journal = chronicle;
         JournalState state = journal.replayed();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+        // vertx-mqtt throws when a packet comes before CONNECT; it closes that socket: one line, no stack trace
+        vertx.exceptionHandler(t -> log.warn("connection closed: {}", t.getMessage()));
         Context homeContext = vertx.getOrCreateContext();
         JournalBatcher home = new JournalBatcher(journal, homeContext);
         postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());

@@ -1,5 +1,6 @@
 package io.oncemq.broker.server;
 
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
@@ -110,7 +111,7 @@ public final class Connection implements Outlet {
 
     private void installHandlers() {
         endpoint.closeHandler(v -> onClose());
-        endpoint.exceptionHandler(t -> log.debug("client {}: {}", clientId, t.toString()));
+        endpoint.exceptionHandler(this::onBadInput);
         endpoint.publishHandler(inbound::onPublish);
         endpoint.publishReleaseHandler(inbound::onPubrel);
         endpoint.publishAcknowledgeHandler(id -> session.outbound().onPuback(id));
@@ -221,8 +222,29 @@ public final class Connection implements Outlet {
         closeQuietly();
     }
 
+    /** The codec could not read a packet: the connection closes with 0x95 (too large) or 0x81 (malformed). */
+    private void onBadInput(Throwable t) {
+        if (closed) {
+            return;
+        }
+        boolean tooLarge = t instanceof TooLongFrameException || t.getCause() instanceof TooLongFrameException;
+        String message = String.valueOf(t.getMessage());
+        if (tooLarge) {
+            protocolError(MqttDisconnectReasonCode.PACKET_TOO_LARGE, "packet too large: " + message);
+        } else if (message.contains("invalid publish topic name")) {
+            // the codec refuses wildcards in a PUBLISH topic before we see it (MQTT-3.3.2-2)
+            protocolError(MqttDisconnectReasonCode.TOPIC_NAME_INVALID, message);
+        } else {
+            protocolError(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet: " + message);
+        }
+    }
+
     /** Closes this connection for a protocol violation, with the 5.0 reason code, and one log line. */
     void protocolError(MqttDisconnectReasonCode reason, String what) {
+        if (closed) {
+            return;
+        }
+        closed = true;
         log.warn("client {}: {}; closing connection", clientId, what);
         if (v5 && endpoint.isConnected()) {
             endpoint.disconnect(reason, MqttProperties.NO_PROPERTIES);
