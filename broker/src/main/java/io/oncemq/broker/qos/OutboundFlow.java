@@ -80,7 +80,11 @@ public final class OutboundFlow {
         if (d.qos() == 0) {
             Outlet out = session.outlet();
             if (out != null && !d.message().expired(System.currentTimeMillis()) && out.fits(d.message())) {
-                session.loop().then(() -> send(out, 0, d, false));
+                if (out.draining()) {
+                    session.loop().then(() -> send(out, 0, d, false));
+                } else {
+                    dropped++; // a stalled reader gets no QoS 0 until its socket drains
+                }
             }
             return;
         }

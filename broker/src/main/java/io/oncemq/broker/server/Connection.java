@@ -49,6 +49,7 @@ public final class Connection implements Outlet {
     private final Subscriptions subscriptions;
     private final InboundPublishes inbound;
     private final Will will;
+    private final WriteQueue writeQueue;
     private String clientId;
     private boolean v5;
     private Session session;
@@ -67,6 +68,7 @@ public final class Connection implements Outlet {
         this.subscriptions = new Subscriptions(this, postOffice, config);
         this.inbound = new InboundPublishes(this, postOffice, config, loop);
         this.will = new Will(this, postOffice, endpoint.will());
+        this.writeQueue = new WriteQueue(endpoint);
     }
 
     private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {
@@ -265,6 +267,11 @@ public final class Connection implements Outlet {
         if (!closed && endpoint.isConnected()) {
             write.run();
         }
+    }
+
+    @Override
+    public boolean draining() {
+        return !writeQueue.full();
     }
 
     @Override

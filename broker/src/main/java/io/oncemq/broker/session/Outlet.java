@@ -3,6 +3,9 @@ package io.oncemq.broker.session;
 /** The packets a session sends through the connection it is attached to; called on the session's loop. */
 public interface Outlet {
 
+    /** Whether the client reads what is sent: QoS 0 to a client that does not is dropped (back-pressure). */
+    boolean draining();
+
     /** Whether the message fits the client's Maximum Packet Size; one that does not is dropped for it. */
     boolean fits(Message message);
 
