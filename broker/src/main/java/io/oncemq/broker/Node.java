@@ -61,8 +61,7 @@ public final class Node {
         journal = chronicle;
         JournalState state = journal.replayed();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
-        // vertx-mqtt throws when a packet comes before CONNECT; it closes that socket: one line, no stack trace
-        vertx.exceptionHandler(t -> log.warn("connection closed: {}", t.getMessage()));
+        vertx.exceptionHandler(Node::unhandled);
         Context homeContext = vertx.getOrCreateContext();
         JournalBatcher home = new JournalBatcher(journal, homeContext);
         postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());
@@ -94,6 +93,17 @@ public final class Node {
             journal.close();
         }
         log.info("OnceMQ stopped");
+    }
+
+    /** vertx-mqtt throws when a packet comes before CONNECT and closes that socket: one line; anything else is a bug. */
+    private static void unhandled(Throwable t) {
+        if (t instanceof IllegalArgumentException && t.getStackTrace().length > 0
+                && t.getStackTrace()[0].getClassName().startsWith("io.vertx.mqtt")) {
+            // a packet before CONNECT (closed at once) or one vertx-mqtt cannot read (closed by connect-timeout)
+            log.warn("bad packet before CONNECT: {}", t.getMessage());
+        } else {
+            log.error("uncaught exception on an event loop", t);
+        }
     }
 
     private static <T> T await(Future<T> f) {

@@ -49,7 +49,7 @@ public final class Connection implements Outlet {
     private final Subscriptions subscriptions;
     private final InboundPublishes inbound;
     private final Will will;
-    private final WriteQueue writeQueue;
+    private final ClientSocket socket;
     private String clientId;
     private boolean v5;
     private Session session;
@@ -68,7 +68,7 @@ public final class Connection implements Outlet {
         this.subscriptions = new Subscriptions(this, postOffice, config);
         this.inbound = new InboundPublishes(this, postOffice, config, loop);
         this.will = new Will(this, postOffice, endpoint.will());
-        this.writeQueue = new WriteQueue(endpoint);
+        this.socket = new ClientSocket(endpoint);
     }
 
     private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {
@@ -112,6 +112,7 @@ public final class Connection implements Outlet {
     }
 
     private void installHandlers() {
+        socket.guard(new PacketValidator());
         endpoint.closeHandler(v -> onClose());
         endpoint.exceptionHandler(this::onBadInput);
         endpoint.publishHandler(inbound::onPublish);
@@ -271,7 +272,7 @@ public final class Connection implements Outlet {
 
     @Override
     public boolean draining() {
-        return !writeQueue.full();
+        return !socket.full();
     }
 
     @Override

@@ -7,17 +7,24 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Whether a client's socket still drains: vertx-mqtt's endpoint hides its socket, whose write queue tells
- * it (STACK.md). Looked up once per connection, never per message.
+ * A client's socket, which vertx-mqtt's endpoint hides (STACK.md): whether it still drains, and a place
+ * for our own packet checks. Looked up once per connection, never per message.
  */
-final class WriteQueue {
+final class ClientSocket {
 
     private static final VarHandle CONN = connField();
 
     private final NetSocketInternal socket;
 
-    WriteQueue(MqttEndpoint endpoint) {
+    ClientSocket(MqttEndpoint endpoint) {
         this.socket = CONN == null ? null : (NetSocketInternal) CONN.get(endpoint);
+    }
+
+    /** Puts a handler in front of vertx-mqtt's, for every packet after CONNECT. */
+    void guard(io.netty.channel.ChannelHandler handler) {
+        if (socket != null) {
+            socket.channelHandlerContext().pipeline().addBefore("handler", "oncemq-validator", handler);
+        }
     }
 
     /** True while the socket's outbound buffer is above its high-water mark. */

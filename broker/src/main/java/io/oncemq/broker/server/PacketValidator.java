@@ -1,0 +1,79 @@
+package io.oncemq.broker.server;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubCompReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
+
+/**
+ * Checks what the codec lets through and vertx-mqtt would mishandle (throw, or ignore without closing):
+ * reserved fixed-header flags, unknown reason codes, packet types only a server sends. A violation is
+ * reported as a decoder error, so the connection closes as for any malformed packet.
+ */
+final class PacketValidator extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof MqttMessage m && m.decoderResult().isSuccess()) {
+            String problem = problem(m);
+            if (problem != null) {
+                ReferenceCountUtil.release(msg);
+                ctx.fireExceptionCaught(new DecoderException(problem));
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private static String problem(MqttMessage m) {
+        MqttMessageType type = m.fixedHeader().messageType();
+        switch (type) {
+            case CONNACK, SUBACK, UNSUBACK, PINGRESP:
+                return "a client may not send " + type;
+            case PUBREL, SUBSCRIBE, UNSUBSCRIBE:
+                // reserved flags 0010 (MQTT-3.6.1-1, 3.8.1-1, 3.10.1-1)
+                if (m.fixedHeader().qosLevel() != MqttQoS.AT_LEAST_ONCE || m.fixedHeader().isDup() || m.fixedHeader().isRetain()) {
+                    return "reserved flags of " + type + " are not 0010";
+                }
+                return type == MqttMessageType.PUBREL ? reasonCode(m, type) : null;
+            case PUBACK, PUBREC, PUBCOMP, DISCONNECT:
+                return reasonCode(m, type);
+            default:
+                return null;
+        }
+    }
+
+    private static String reasonCode(MqttMessage m, MqttMessageType type) {
+        Object header = m.variableHeader();
+        byte code;
+        if (header instanceof MqttPubReplyMessageVariableHeader v) {
+            code = v.reasonCode();
+        } else if (header instanceof MqttReasonCodeAndPropertiesVariableHeader v) {
+            code = v.reasonCode();
+        } else {
+            return null;
+        }
+        try {
+            switch (type) {
+                case PUBACK -> MqttPubAckReasonCode.valueOf(code);
+                case PUBREC -> MqttPubRecReasonCode.valueOf(code);
+                case PUBREL -> MqttPubRelReasonCode.valueOf(code);
+                case PUBCOMP -> MqttPubCompReasonCode.valueOf(code);
+                default -> MqttDisconnectReasonCode.valueOf(code);
+            }
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "unknown " + type + " reason code " + (code & 0xFF);
+        }
+    }
+}
