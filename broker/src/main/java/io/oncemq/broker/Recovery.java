@@ -43,7 +43,7 @@ final class Recovery {
             ss.subscriptions().forEach((filter, r) -> {
                 Subscription sub = new Subscription(r.options(), r.identifier());
                 s.subscriptions().put(filter, sub);
-                postOffice.subscriptions().subscribe(filter, s, sub);
+                postOffice.subscribe(s, filter, sub);
             });
             ss.queue().forEach((id, qos) -> {
                 Message m = messages.get(id);

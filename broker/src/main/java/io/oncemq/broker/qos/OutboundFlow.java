@@ -7,6 +7,8 @@ import io.oncemq.broker.session.Session;
 import io.oncemq.journal.Record;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,18 +22,24 @@ import java.util.Set;
 public final class OutboundFlow {
 
     /** One message for this session at the QoS it is delivered with; retain is the PUBLISH's flag. */
-    public record Delivery(Message message, int qos, boolean retain) {
+    public record Delivery(Message message, int qos, boolean retain, boolean shared) {
 
         /** Bit of a journaled queue entry's QoS that marks a PUBLISH with retain=1. */
         private static final int RETAIN_BIT = 4;
+        /** Bit that marks a message a shared subscription brought: it moves to another member if this session ends. */
+        private static final int SHARED_BIT = 8;
 
-        /** The QoS as journaled in Enqueued: with the retain flag, so a replayed queue sends it alike. */
+        public Delivery(Message message, int qos, boolean retain) {
+            this(message, qos, retain, false);
+        }
+
+        /** The QoS as journaled in Enqueued: with the flags, so a replayed queue behaves alike. */
         public int journaledQos() {
-            return qos | (retain ? RETAIN_BIT : 0);
+            return qos | (retain ? RETAIN_BIT : 0) | (shared ? SHARED_BIT : 0);
         }
 
         public static Delivery fromJournal(Message m, int journaledQos) {
-            return new Delivery(m, journaledQos & 3, (journaledQos & RETAIN_BIT) != 0);
+            return new Delivery(m, journaledQos & 3, (journaledQos & RETAIN_BIT) != 0, (journaledQos & SHARED_BIT) != 0);
         }
     }
 
@@ -193,6 +201,22 @@ public final class OutboundFlow {
             session.loop().record(new Record.Completed(session.clientId(), packetId));
         }
         pump();
+    }
+
+    /** QoS 1/2 messages from shared subscriptions not yet completed, in order: to hand to other members. */
+    public List<Delivery> unfinishedShared() {
+        List<Delivery> out = new ArrayList<>();
+        inflight.values().forEach(f -> {
+            if (f.delivery.shared() && !f.pubrecReceived) {
+                out.add(f.delivery);
+            }
+        });
+        queue.forEach(d -> {
+            if (d.shared()) {
+                out.add(d);
+            }
+        });
+        return out;
     }
 
     /** Drops everything (clean start, or the session ended). */

@@ -13,6 +13,7 @@ import io.oncemq.broker.session.Outlet;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.broker.topic.SharedGroup;
 import io.oncemq.broker.topic.Topics;
 import io.oncemq.journal.Record;
 import io.vertx.core.buffer.Buffer;
@@ -172,7 +173,6 @@ public final class Connection implements Outlet {
         props.add(intProp(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, config.topicAliasMaximum()));
         props.add(intProp(MqttPropertyType.MAXIMUM_PACKET_SIZE, config.maxPacketSize()));
         props.add(intProp(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
-        props.add(intProp(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 0)); // not offered yet (README)
         return props;
     }
 
@@ -298,7 +298,8 @@ public final class Connection implements Outlet {
     private List<Integer> subscriptionIds(Message m) {
         List<Integer> ids = new ArrayList<>(1);
         session.subscriptions().forEach((filter, sub) -> {
-            if (sub.identifier() > 0 && Topics.matches(filter, m.topic())) {
+            String[] shared = SharedGroup.parse(filter);
+            if (sub.identifier() > 0 && Topics.matches(shared == null ? filter : shared[1], m.topic())) {
                 ids.add(sub.identifier());
             }
         });

@@ -4,7 +4,9 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.oncemq.broker.Config;
 import io.oncemq.broker.qos.OutboundFlow.Delivery;
+import io.oncemq.broker.topic.SharedGroup;
 import io.oncemq.broker.topic.Subscription;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
@@ -42,13 +44,15 @@ final class Subscriptions {
         int identifier = id == null ? 0 : (Integer) id.value();
         for (MqttTopicSubscription sub : m.topicSubscriptions()) {
             String filter = sub.topicName();
-            if (!Topics.isValidFilter(filter)) {
+            String[] shared = SharedGroup.parse(filter);
+            String matched = shared == null ? filter : shared[1];
+            if (!Topics.isValidFilter(matched) || (shared == null && SharedGroup.isShared(filter))) {
                 codes.add(connection.v5() ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
                 continue;
             }
-            if (filter.startsWith("$share/")) {
-                codes.add(connection.v5() ? MqttSubAckReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
-                continue;
+            if (shared != null && connection.v5() && sub.subscriptionOption().isNoLocal()) {
+                connection.protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "No Local on shared subscription " + filter); // MQTT-3.8.3-4
+                return;
             }
             if (!Topics.withinLimits(filter, config.maxTopicLength(), config.maxTopicLevels())) {
                 codes.add(connection.v5() ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
@@ -65,13 +69,14 @@ final class Subscriptions {
                     ? Subscription.of(qos, o.isNoLocal(), o.isRetainAsPublished(), retainHandling, identifier)
                     : Subscription.of(qos, false, false, 0, 0);
             boolean isNew = s.subscriptions().put(filter, subscription) == null;
-            postOffice.subscriptions().subscribe(filter, s, subscription);
+            postOffice.subscribe(s, filter, subscription);
             if (s.persistent()) {
                 s.loop().record(new Record.Subscribed(s.clientId(), filter, subscription.options(), subscription.identifier()));
             }
             codes.add(MqttSubAckReasonCode.qosGranted(io.netty.handler.codec.mqtt.MqttQoS.valueOf(qos)));
-            // Retain Handling 0: send retained; 1: only for a new subscription; 2: never (MQTT-3.3.1-9..11)
-            if (retainHandling == 0 || (retainHandling == 1 && isNew)) {
+            // Retain Handling 0: send retained; 1: only for a new subscription; 2: never (MQTT-3.3.1-9..11);
+            // never for a shared subscription (5.0 §4.8.2)
+            if (shared == null && (retainHandling == 0 || (retainHandling == 1 && isNew))) {
                 for (Message r : postOffice.retained().matching(filter)) {
                     if (r.expired(now)) {
                         continue; // an expired retained message is never delivered (MQTT-3.3.2-5)
@@ -97,7 +102,7 @@ final class Subscriptions {
         for (String filter : m.topics()) {
             boolean existed = s.subscriptions().remove(filter) != null;
             if (existed) {
-                postOffice.subscriptions().unsubscribe(filter, s);
+                postOffice.unsubscribe(s, filter);
                 if (s.persistent()) {
                     s.loop().record(new Record.Unsubscribed(s.clientId(), filter));
                 }

@@ -3,7 +3,10 @@ package io.oncemq.broker.session;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.OutboundFlow.Delivery;
 import io.oncemq.broker.retain.RetainedMessages;
+import io.oncemq.broker.topic.SharedGroup;
+import io.oncemq.broker.topic.Subscription;
 import io.oncemq.broker.topic.TopicTree;
+import io.oncemq.broker.topic.Topics;
 import io.oncemq.journal.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,8 @@ public final class PostOffice {
     private static final long DROP_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     private final TopicTree<Session> subscriptions;
+    private final TopicTree<SharedGroup<Session>> sharedSubscriptions = new TopicTree<>();
+    private final Map<String, SharedGroup<Session>> groups = new java.util.concurrent.ConcurrentHashMap<>();
     private final RetainedMessages retained;
     private final AtomicLong messageIds;
     private final int maxQueued;
@@ -32,7 +37,7 @@ public final class PostOffice {
     private volatile long lastDropLog;
 
     /** A session a message goes to, at the QoS and with the retain flag it is delivered with. */
-    public record Target(Session session, int qos, boolean retain) {
+    public record Target(Session session, int qos, boolean retain, boolean shared) {
     }
 
     public PostOffice(TopicTree<Session> subscriptions, RetainedMessages retained, long lastMessageId, int maxQueued) {
@@ -46,8 +51,61 @@ public final class PostOffice {
         return messageIds.incrementAndGet();
     }
 
-    public TopicTree<Session> subscriptions() {
-        return subscriptions;
+    /** Adds or replaces a subscription of the session: a plain filter, or {@code $share/{group}/{filter}}. */
+    public void subscribe(Session s, String filter, Subscription sub) {
+        String[] shared = SharedGroup.parse(filter);
+        if (shared == null) {
+            subscriptions.subscribe(filter, s, sub);
+            return;
+        }
+        synchronized (groups) {
+            SharedGroup<Session> g = groups.computeIfAbsent(filter, f -> {
+                SharedGroup<Session> created = new SharedGroup<>(shared[0], shared[1]);
+                sharedSubscriptions.subscribe(shared[1], created, sub);
+                return created;
+            });
+            g.members().put(s, sub);
+        }
+    }
+
+    public void unsubscribe(Session s, String filter) {
+        String[] shared = SharedGroup.parse(filter);
+        if (shared == null) {
+            subscriptions.unsubscribe(filter, s);
+            return;
+        }
+        synchronized (groups) {
+            SharedGroup<Session> g = groups.get(filter);
+            if (g != null && g.members().remove(s) != null && g.members().isEmpty()) {
+                groups.remove(filter);
+                sharedSubscriptions.unsubscribe(shared[1], g);
+            }
+        }
+    }
+
+    /**
+     * The session's queued and in-flight messages from shared subscriptions go to other members of a
+     * matching group, now that the session ends (MQTT-4.8.2-6 and the 3.1.1 equivalent).
+     */
+    public void redistribute(Session leaving, List<Delivery> shared, JournalBatcher batch) {
+        for (Delivery d : shared) {
+            for (Map.Entry<String, Subscription> e : leaving.subscriptions().entrySet()) {
+                SharedGroup<Session> g = groups.get(e.getKey());
+                if (g == null || !Topics.matches(g.filter(), d.message().topic())) {
+                    continue;
+                }
+                Session next = g.pick(s -> s.outlet() != null, s -> s == leaving);
+                if (next != null) {
+                    Delivery moved = new Delivery(d.message(), d.qos(), d.retain(), true);
+                    if (next.persistent()) {
+                        batch.record(d.message().toRecord());
+                        batch.record(new Record.Enqueued(next.clientId(), d.message().id(), moved.journaledQos()));
+                    }
+                    batch.then(() -> next.run(() -> next.outbound().deliver(moved)));
+                }
+                break;
+            }
+        }
     }
 
     public RetainedMessages retained() {
@@ -85,12 +143,30 @@ public final class PostOffice {
                 drop(s, m);
                 continue;
             }
-            Target t = new Target(s, qos, retain);
+            Target t = new Target(s, qos, retain, false);
             if (qos > 0 && s.persistent()) {
                 enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain).journaledQos()));
             }
             targets.add(t);
         }
+        // each matching shared subscription: one member gets it (MQTT-4.8.2-3)
+        sharedSubscriptions.match(m.topic(), (g, ignored) -> {
+            Session s = g.pick(member -> member.outlet() != null, member -> best.containsKey(member));
+            if (s == null) {
+                return;
+            }
+            Subscription sub = g.members().get(s);
+            int qos = Math.min(m.qos(), sub == null ? 0 : sub.qos());
+            boolean retain = sub != null && sub.retainAsPublished() && m.retain();
+            if (qos > 0 && s.outbound().queued() >= maxQueued) {
+                drop(s, m);
+                return;
+            }
+            if (qos > 0 && s.persistent()) {
+                enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain, true).journaledQos()));
+            }
+            targets.add(new Target(s, qos, retain, true));
+        });
         boolean retainChange = m.retain();
         if (!enqueued.isEmpty() || !extra.isEmpty() || (retainChange && m.payload().length > 0)) {
             batch.record(m.toRecord());
@@ -113,7 +189,7 @@ public final class PostOffice {
             }
         }
         for (Target t : targets) {
-            Delivery d = new Delivery(m, t.qos(), t.retain());
+            Delivery d = new Delivery(m, t.qos(), t.retain(), t.shared());
             t.session().run(() -> t.session().outbound().deliver(d));
         }
     }

@@ -21,7 +21,7 @@ public final class Session {
     private long expirySeconds;
     private volatile boolean ended;
     private Object connection;
-    private Outlet outlet;
+    private volatile Outlet outlet;
     private long expiryTimer = -1;
     private Runnable pendingWill;
     private long willTimer = -1;

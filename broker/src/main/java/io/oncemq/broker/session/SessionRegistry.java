@@ -128,8 +128,9 @@ public final class SessionRegistry {
 
     /** Clears the session's content for a clean start, journaling its end if it was kept. */
     public void discardState(Session s) {
+        postOffice.redistribute(s, s.outbound().unfinishedShared(), s.loop());
         for (String filter : s.subscriptions().keySet()) {
-            postOffice.subscriptions().unsubscribe(filter, s);
+            postOffice.unsubscribe(s, filter);
         }
         s.subscriptions().clear();
         s.outbound().clear();
