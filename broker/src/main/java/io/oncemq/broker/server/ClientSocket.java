@@ -18,6 +18,11 @@ final class ClientSocket {
 
     ClientSocket(MqttEndpoint endpoint) {
         this.socket = CONN == null ? null : (NetSocketInternal) CONN.get(endpoint);
+        if (socket != null) {
+            // QoS 0 is dropped for a client above this much unsent data: enough for bursts, bounded per client
+            socket.channelHandlerContext().channel().config()
+                    .setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(512 * 1024, 1024 * 1024));
+        }
     }
 
     /** Puts a handler in front of vertx-mqtt's, for every packet after CONNECT. */
