@@ -17,6 +17,7 @@ public final class LoadGen {
         LoadSpec spec;
         Path csv = null;
         boolean allowRemote = false;
+        long brokerPid = -1;
         try {
             Scenario scenario = Scenario.PAIRS;
             int publishers = 4, subscribers = 4, messages = 100_000, size = 100, qos = 1, window = 100, timeout = 300;
@@ -48,6 +49,7 @@ public final class LoadGen {
                     case "--label" -> label = v;
                     case "--session-expiry" -> sessionExpiry = Long.parseLong(v);
                     case "--csv" -> csv = Path.of(v);
+                    case "--broker-pid" -> brokerPid = Long.parseLong(v);
                     default -> throw new IllegalArgumentException("unknown flag " + a);
                 }
             }
@@ -60,7 +62,7 @@ public final class LoadGen {
         }
         System.out.printf("loadgen on %s: %d cores, %s %s; %s%n", InetAddress.getLocalHost().getHostName(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), System.getProperty("java.version"), spec);
-        LoadResult r = new LoadRun(spec).run(System.out::println);
+        LoadResult r = new LoadRun(spec).run(System.out::println, brokerPid);
         System.out.println(r.summary());
         if (csv != null) {
             boolean header = !Files.exists(csv);

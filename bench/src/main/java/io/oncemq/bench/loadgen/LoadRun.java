@@ -49,11 +49,17 @@ public final class LoadRun {
 
     /** Connects everyone, runs, and returns the figures; {@code progress} gets a line about every second. */
     public LoadResult run(Consumer<String> progress) throws InterruptedException {
+        return run(progress, -1);
+    }
+
+    /** As {@link #run(Consumer)}, also measuring the CPU time the broker process {@code brokerPid} spends. */
+    public LoadResult run(Consumer<String> progress, long brokerPid) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.timeoutSeconds());
         try {
             subscribe();
             List<Thread> publishers = new ArrayList<>();
             long start = System.nanoTime();
+            long cpuStart = ProcessCpu.micros(brokerPid);
             for (int p = 0; p < spec.publishers(); p++) {
                 Mqtt5AsyncClient c = connect("lg-pub-" + p, spec.servers().get((p + 1) % spec.servers().size()));
                 int id = p;
@@ -81,6 +87,7 @@ public final class LoadRun {
                 }
             }
             long end = System.nanoTime();
+            long cpuEnd = ProcessCpu.micros(brokerPid);
             for (Thread t : publishers) {
                 t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
                 t.interrupt();
@@ -92,7 +99,8 @@ public final class LoadRun {
             double seconds = (end - start) / 1e9;
             return new LoadResult(spec, sentCount.get(), audit.received(), seconds, audit.received() / seconds,
                     total.getValueAtPercentile(50), total.getValueAtPercentile(99), total.getValueAtPercentile(99.9),
-                    audit.lost(sent), audit.duplicated(), audit.outOfOrder(), completed);
+                    audit.lost(sent), audit.duplicated(), audit.outOfOrder(), completed,
+                    cpuStart < 0 || cpuEnd < 0 ? -1 : (cpuEnd - cpuStart) / (double) Math.max(1, audit.received()));
         } finally {
             for (Mqtt5AsyncClient c : clients) {
                 try {
