@@ -17,11 +17,12 @@ public final class Audit {
 
     private final Scenario scenario;
 
-    public Audit(Scenario scenario, int groups, int publishers, int messages) {
+    /** Counts per audit group; order per subscriber (a shared group's members each see an ordered subset). */
+    public Audit(Scenario scenario, int groups, int subscribers, int publishers, int messages) {
         this.scenario = scenario;
         this.messages = messages;
         this.counts = new AtomicIntegerArray[groups][publishers];
-        this.last = new int[groups][publishers];
+        this.last = new int[subscribers][publishers];
         for (int g = 0; g < groups; g++) {
             for (int p = 0; p < publishers; p++) {
                 counts[g][p] = new AtomicIntegerArray(messages + 1);
@@ -29,18 +30,18 @@ public final class Audit {
         }
     }
 
-    /** Records one reception; returns how many times the group has now seen it (1 = first). */
-    public int receive(int group, int publisher, int seq) {
+    /** Records one reception by a subscriber; returns how many times its group has now seen it (1 = first). */
+    public int receive(int subscriber, int publisher, int seq) {
         received.incrementAndGet();
-        if (seq < 1 || seq > messages) {
+        if (seq < 1 || seq > messages || publisher < 0 || publisher >= counts[0].length) {
             return 0;
         }
-        int n = counts[group][publisher].incrementAndGet(seq);
-        synchronized (last[group]) {
-            if (n == 1 && seq < last[group][publisher]) {
+        int n = counts[scenario.auditGroup(subscriber)][publisher].incrementAndGet(seq);
+        synchronized (last[subscriber]) {
+            if (n == 1 && seq < last[subscriber][publisher]) {
                 outOfOrder.incrementAndGet();
             }
-            last[group][publisher] = Math.max(last[group][publisher], seq);
+            last[subscriber][publisher] = Math.max(last[subscriber][publisher], seq);
         }
         return n;
     }

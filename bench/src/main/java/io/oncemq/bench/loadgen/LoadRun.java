@@ -37,7 +37,8 @@ public final class LoadRun {
     public LoadRun(LoadSpec spec) {
         this.spec = spec;
         this.receivers = spec.scenario().receiversPerMessage(spec.subscribers());
-        this.audit = new Audit(spec.scenario(), spec.scenario().auditGroups(spec.subscribers()), spec.publishers(), spec.messages());
+        this.audit = new Audit(spec.scenario(), spec.scenario().auditGroups(spec.subscribers()), spec.subscribers(),
+                spec.publishers(), spec.messages());
         this.sent = new int[spec.publishers()];
         this.pending = new AtomicIntegerArray[spec.publishers()];
         this.windows = new Semaphore[spec.publishers()];
@@ -126,21 +127,21 @@ public final class LoadRun {
         List<CompletableFuture<?>> acks = new ArrayList<>();
         for (int s = 0; s < spec.subscribers(); s++) {
             Mqtt5AsyncClient c = connect("lg-sub-" + s, spec.servers().get(s % spec.servers().size()));
-            int group = spec.scenario().auditGroup(s);
+            int subscriber = s;
             acks.add(c.subscribeWith().topicFilter(spec.scenario().filter(s)).qos(MqttQos.fromCode(spec.qos()))
-                    .callback(publish -> received(group, publish.getPayloadAsBytes()))
+                    .callback(publish -> received(subscriber, publish.getPayloadAsBytes()))
                     .send());
         }
         acks.forEach(CompletableFuture::join);
     }
 
-    private void received(int group, byte[] payload) {
+    private void received(int subscriber, byte[] payload) {
         ByteBuffer b = ByteBuffer.wrap(payload);
         int publisher = b.getInt();
         int seq = b.getInt();
         long sentAt = b.getLong();
         latency.recordValue(Math.max(0, (System.nanoTime() - sentAt) / 1000));
-        if (audit.receive(group, publisher, seq) == 1) {
+        if (audit.receive(subscriber, publisher, seq) == 1) {
             settle(publisher, seq);
         }
     }

@@ -63,6 +63,7 @@ class LoadRunTest {
         assertEquals(4000, shared.received(), "each message to one member");
         assertEquals(0, shared.lost());
         assertEquals(0, shared.duplicated());
+        assertEquals(0, shared.outOfOrder(), "each member sees its share in publish order");
     }
 
     @Test
