@@ -2,11 +2,9 @@ package io.oncemq.journal;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +35,15 @@ public final class ChronicleJournal implements Journal {
 
     private static final Logger log = LoggerFactory.getLogger(ChronicleJournal.class);
 
-    private static final byte MAGIC = 0x4F;
+    static final byte MAGIC = 0x4F;
     /** A part of a batch; more parts follow. */
-    private static final byte PART = 1;
+    static final byte PART = 1;
     /** The last (or only) document of a batch. */
-    private static final byte BATCH = 2;
+    static final byte BATCH = 2;
     /** The last document of a generation's opening snapshot. */
-    private static final byte SNAPSHOT = 3;
-    private static final int HEADER = 10;
+    static final byte SNAPSHOT = 3;
+    /** Magic, kind, payload length, CRC32. */
+    static final int HEADER = 10;
     static final int MAX_DOCUMENT = 4 * 1024 * 1024;
 
     private record Pending(List<Record> records, Runnable onDurable) {
@@ -92,7 +91,7 @@ public final class ChronicleJournal implements Journal {
             int chosen = 0;
             for (int i = generations.size() - 1; i >= 0 && state == null; i--) {
                 int g = generations.get(i);
-                state = Replay.of(generationDir(dir, g));
+                state = GenerationReader.read(generationDir(dir, g));
                 if (state == null) {
                     log.warn("journal generation {} has no complete snapshot (a crash during compaction): discarded", g);
                     deleteTree(generationDir(dir, g));
@@ -296,104 +295,7 @@ public final class ChronicleJournal implements Journal {
         to.writeBytes(document);
     }
 
-    /** Reads one generation: its snapshot, then its batches, up to the first torn or corrupt document. */
-    private static final class Replay {
-
-        /** The generation's state, or null if its snapshot never completed. */
-        static JournalState of(Path genDir) {
-            JournalState state = new JournalState();
-            boolean snapshotSeen = false;
-            List<Record> parts = new ArrayList<>();
-            long documents = 0;
-            long lastIndex = -1;
-            long end = -1;
-            try (SingleChronicleQueue q = build(genDir); ExcerptTailer tailer = q.createTailer()) {
-                Bytes<byte[]> bytes = Bytes.allocateElasticOnHeap(64 * 1024);
-                while (true) {
-                    bytes.clear();
-                    long index;
-                    try (DocumentContext dc = tailer.readingDocument()) {
-                        if (!dc.isPresent()) {
-                            if (incompleteAt(tailer.currentFile(), end)) {
-                                log.warn("journal {}: the document after index {} was left incomplete by a crash; keeping the {} documents before it",
-                                        genDir.getFileName(), Long.toHexString(lastIndex), documents);
-                            }
-                            break;
-                        }
-                        index = dc.index();
-                        lastIndex = index;
-                        end = dc.wire().bytes().readLimit();
-                        dc.wire().bytes().read(bytes);
-                    }
-                    documents++;
-                    byte[] raw = bytes.underlyingObject();
-                    int length = (int) bytes.readRemaining();
-                    byte kind;
-                    try {
-                        kind = check(raw, (int) bytes.readPosition(), length);
-                        parts.addAll(RecordCodec.decode(raw, (int) bytes.readPosition() + HEADER, length - HEADER));
-                    } catch (CorruptRecordException e) {
-                        log.warn("journal {}: document {} (index {}) is torn or corrupt ({}); keeping the {} documents before it",
-                                genDir.getFileName(), documents, Long.toHexString(index), e.getMessage(), documents - 1);
-                        break;
-                    }
-                    if (kind == PART) {
-                        continue;
-                    }
-                    if (kind == SNAPSHOT) {
-                        snapshotSeen = true;
-                    }
-                    parts.forEach(state::apply);
-                    state.endOfBatch();
-                    parts.clear();
-                }
-            }
-            return snapshotSeen ? state : null;
-        }
-
-        /** Whether the 4-byte-aligned Chronicle header at {@code position} says "not complete" (a writer died mid-document). */
-        private static boolean incompleteAt(java.io.File file, long position) {
-            if (file == null || position < 0) {
-                return false;
-            }
-            long aligned = (position + 3) & ~3L;
-            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file, "r")) {
-                if (aligned + 4 > f.length()) {
-                    return false;
-                }
-                f.seek(aligned);
-                int header = Integer.reverseBytes(f.readInt());
-                return header < 0 && (header & 0x3FFFFFFF) != 0;
-            } catch (IOException e) {
-                return false;
-            }
-        }
-
-        private static byte check(byte[] raw, int offset, int length) {
-            if (length < HEADER || raw[offset] != MAGIC) {
-                throw new CorruptRecordException("bad header");
-            }
-            byte kind = raw[offset + 1];
-            int payload = readInt(raw, offset + 2);
-            int expected = readInt(raw, offset + 6);
-            if (kind < PART || kind > SNAPSHOT || payload != length - HEADER) {
-                throw new CorruptRecordException("bad kind or length: kind " + kind + ", payload " + payload + ", document " + length);
-            }
-            CRC32 c = new CRC32();
-            c.update(raw, offset + HEADER, payload);
-            if ((int) c.getValue() != expected) {
-                throw new CorruptRecordException("checksum mismatch");
-            }
-            return kind;
-        }
-
-        /** Chronicle Bytes writes ints little-endian. */
-        private static int readInt(byte[] b, int i) {
-            return (b[i + 3] & 0xFF) << 24 | (b[i + 2] & 0xFF) << 16 | (b[i + 1] & 0xFF) << 8 | (b[i] & 0xFF);
-        }
-    }
-
-    private static SingleChronicleQueue build(Path genDir) {
+    static SingleChronicleQueue build(Path genDir) {
         return SingleChronicleQueueBuilder.binary(genDir)
                 .rollCycle(LargeRollCycles.LARGE_DAILY)
                 // a generation is short-lived: small chunks keep its disk footprint small
