@@ -194,6 +194,19 @@ class Mqtt5FeaturesTest {
     }
 
     @Test
+    void givesResponseInformationWhenTheClientRequestsIt_MQTT_3_1_2_28() throws Exception {
+        Mqtt5BlockingClient asks = Mqtt5Client.builder().identifier("asker").serverHost("127.0.0.1").serverPort(node.port()).buildBlocking();
+        var ack = asks.connect();
+        assertEquals(Optional.empty(), ack.getResponseInformation(), "not sent unless requested");
+        asks.disconnect();
+        try (RawClient c = new RawClient(node.port())) {
+            RawClient.Packet connack = c.connect5("asker", new byte[]{0x19, 0x01}); // Request Response Information = 1
+            String body = new String(connack.body(), StandardCharsets.UTF_8);
+            assertTrue(body.contains("$response/asker/"), "Response Information in CONNACK");
+        }
+    }
+
+    @Test
     void connectsBeyondMaxConnectionsAreRefusedWithQuotaExceeded() throws Exception {
         List<RawClient> open = new java.util.ArrayList<>();
         try {

@@ -173,6 +173,10 @@ public final class Connection implements Outlet {
         props.add(intProp(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, config.topicAliasMaximum()));
         props.add(intProp(MqttPropertyType.MAXIMUM_PACKET_SIZE, config.maxPacketSize()));
         props.add(intProp(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
+        if (intProperty(endpoint.connectProperties(), MqttPropertyType.REQUEST_RESPONSE_INFORMATION, 0) == 1) {
+            // a topic prefix only this client is told about, for its Response Topics (MQTT 5.0 §4.10)
+            props.add(new MqttProperties.StringProperty(MqttPropertyType.RESPONSE_INFORMATION.value(), "$response/" + clientId + "/"));
+        }
         return props;
     }
 
