@@ -85,3 +85,4 @@ awk -F, 'NR > 1 { split($1, a, ":"); key = a[2]; b = a[1];
             median(p99, "oncemq", k, n["oncemq", k]), median(p99, "mosquitto", k, n["mosquitto", k]), median(p99, "hivemq", k, n["hivemq", k]),
             median(cpu, "oncemq", k, n["oncemq", k]), median(cpu, "mosquitto", k, n["mosquitto", k]), median(cpu, "hivemq", k, n["hivemq", k]),
             lost["oncemq", k], lost["mosquitto", k], lost["hivemq", k] } }' "$CSV"
+if command -v gnuplot >/dev/null; then bash bench/plot.sh "$CSV" "${CSV%.csv}.png"; fi
