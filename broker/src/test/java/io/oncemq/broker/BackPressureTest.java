@@ -34,12 +34,8 @@ class BackPressureTest {
     void stalledSubscribersLeaveTheBrokerAtABoundedMemory() throws Exception {
         try (RawClient stalled0 = new RawClient(node.port()); RawClient stalled1 = new RawClient(node.port());
              RawClient pub = new RawClient(node.port())) {
-            stalled0.connect("stalled-qos0", true, 0, 4);
-            stalled0.subscribe(1, "flood/#", 0, 4);
-            stalled0.expect(RawClient.SUBACK);
-            stalled1.connect("stalled-qos1", false, 0, 4);
-            stalled1.subscribe(1, "flood/#", 1, 4);
-            stalled1.expect(RawClient.SUBACK);
+            stalled0.connectAndSubscribe("stalled-qos0", true, "flood/#", 0);
+            stalled1.connectAndSubscribe("stalled-qos1", false, "flood/#", 1);
             long before = usedMemory();
             pub.connect("flooder", true, 0, 4);
             String payload = "x".repeat(PAYLOAD);
@@ -60,9 +56,7 @@ class BackPressureTest {
             assertTrue(node.node().postOffice().droppedCount() > 0, "the full queue of the stalled QoS 1 session dropped messages");
             // the node still serves everyone else
             try (RawClient other = new RawClient(node.port()); RawClient p2 = new RawClient(node.port())) {
-                other.connect("other", true, 0, 4);
-                other.subscribe(1, "fine", 1, 4);
-                other.expect(RawClient.SUBACK);
+                other.connectAndSubscribe("other", true, "fine", 1);
                 p2.connect("p2", true, 0, 4);
                 p2.publish("fine", 1, 1, false, "ok", 4);
                 assertEquals("fine", other.expect(RawClient.PUBLISH).topic());

@@ -26,9 +26,7 @@ class HostileInputTest {
     @BeforeEach
     void bystander() throws Exception {
         bystander = new RawClient(node.port());
-        bystander.connect("bystander", false, 0, 4);
-        bystander.subscribe(1, "ok/#", 1, 4);
-        bystander.expect(RawClient.SUBACK);
+        bystander.connectAndSubscribe("bystander", false, "ok/#", 1);
     }
 
     @AfterEach

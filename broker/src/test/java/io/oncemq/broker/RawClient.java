@@ -172,6 +172,17 @@ final class RawClient implements AutoCloseable {
         send(0x82, b.toByteArray());
     }
 
+    /** CONNECT at 3.1.1 (accepted), SUBSCRIBE to one filter, and the SUBACK: a ready 3.1.1 subscriber. */
+    RawClient connectAndSubscribe(String clientId, boolean cleanSession, String filter, int qos) throws IOException {
+        Packet connack = connect(clientId, cleanSession, 0, 4);
+        if (connack.type() != CONNACK || connack.body()[1] != 0) {
+            throw new IOException(clientId + " refused: " + connack.body()[1]);
+        }
+        subscribe(1, filter, qos, 4);
+        expect(SUBACK);
+        return this;
+    }
+
     /** CONNECT with a will message, 3.1.1. */
     Packet connectWithWill(String clientId, int keepAlive, String willTopic, String willPayload) throws IOException {
         ByteArrayOutputStream vh = new ByteArrayOutputStream();

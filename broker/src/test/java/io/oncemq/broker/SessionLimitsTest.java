@@ -23,9 +23,7 @@ class SessionLimitsTest {
     @Test
     void aFullQueueDropsNewMessagesAndCountsThem() throws Exception {
         try (RawClient sub = new RawClient(node.port())) {
-            sub.connect("slow", false, 0, 4);
-            sub.subscribe(1, "q/t", 1, 4);
-            sub.expect(RawClient.SUBACK);
+            sub.connectAndSubscribe("slow", false, "q/t", 1);
         }
         Mqtt5BlockingClient pub = node.v5Client("pub");
         for (int i = 0; i < 8; i++) {

@@ -59,9 +59,7 @@ class SharedSubscriptionTest {
         Mqtt5BlockingClient stayer = node.v5Client("stayer");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = stayer.publishes(MqttGlobalPublishFilter.ALL)) {
             try (RawClient leaver = new RawClient(node.port())) {
-                leaver.connect("leaver", true, 0, 4);
-                leaver.subscribe(1, "$share/g/work", 1, 4);
-                leaver.expect(RawClient.SUBACK);
+                leaver.connectAndSubscribe("leaver", true, "$share/g/work", 1);
                 // the stayer is not yet a member: the leaver gets the message and never acknowledges it
                 Mqtt5BlockingClient pub = node.v5Client("pub");
                 pub.publishWith().topic("work").qos(MqttQos.AT_LEAST_ONCE).payload("task-1".getBytes()).send();
@@ -79,9 +77,7 @@ class SharedSubscriptionTest {
     @Test
     void aKeptMemberGetsItsUnacknowledgedMessageAgainOnReconnect_MQTT_4_8_2_5() throws Exception {
         try (RawClient member = new RawClient(node.port())) {
-            member.connect("kept-member", false, 0, 4);
-            member.subscribe(1, "$share/g/work", 1, 4);
-            member.expect(RawClient.SUBACK);
+            member.connectAndSubscribe("kept-member", false, "$share/g/work", 1);
             Mqtt5BlockingClient pub = node.v5Client("pub");
             pub.publishWith().topic("work").qos(MqttQos.AT_LEAST_ONCE).payload("task-2".getBytes()).send();
             pub.disconnect();
