@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * @param eventLoops            event-loop threads, one MQTT verticle each ({@code event-loops}, default 2 × cores)
  * @param maxInflight           unacknowledged QoS 1/2 PUBLISHes towards one client ({@code max-inflight}, default 100)
  * @param maxQueued             messages queued for one session beyond its window ({@code max-queued}, default 10000)
- * @param maxPacketSize         largest inbound MQTT packet in bytes ({@code max-packet-size}, default 1 MiB)
+ * @param maxPacketSize         largest inbound MQTT packet in bytes ({@code max-packet-size}, default 1 MiB, at most 3 MiB)
  * @param maxClientIdLength     longest accepted client identifier ({@code max-client-id-length}, default 256)
  * @param connectTimeoutSeconds a socket that sends no CONNECT within this is closed ({@code connect-timeout}, default 10)
  * @param compactAfterRecords   journal records between compacting snapshots ({@code compact-after-records}, default 1000000)
@@ -33,6 +33,10 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
                      int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
                      int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions) {
+
+    /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
+    public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
+
 
     /** Every key a config file or flag may set. */
     public static final List<String> KEYS = List.of("port", "host", "data", "durability", "event-loops",
@@ -60,7 +64,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.intIn("event-loops", 2 * Runtime.getRuntime().availableProcessors(), 1, 1024, "a whole number 1-1024"),
                 s.intIn("max-inflight", 100, 1, 65535, "a whole number 1-65535"),
                 s.intIn("max-queued", 10_000, 0, Integer.MAX_VALUE, "a whole number >= 0"),
-                s.intIn("max-packet-size", 1024 * 1024, 16, 268_435_455, "bytes, 16-268435455"),
+                s.intIn("max-packet-size", 1024 * 1024, 16, MAX_PACKET_SIZE, "bytes, 16-" + MAX_PACKET_SIZE),
                 s.intIn("max-client-id-length", 256, 23, 65535, "a whole number 23-65535"),
                 s.intIn("connect-timeout", 10, 1, 3600, "seconds, 1-3600"),
                 s.intIn("compact-after-records", 1_000_000, 1000, Integer.MAX_VALUE, "a whole number >= 1000"),

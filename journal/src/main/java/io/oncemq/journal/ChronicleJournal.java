@@ -12,14 +12,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
 /**
@@ -27,24 +26,39 @@ import java.util.zip.CRC32;
  * writes each as one document (split into parts past {@link #MAX_DOCUMENT}, applied only as a whole),
  * syncs once per group in {@link Durability#FSYNC} mode, then runs the completions in order.
  *
+ * <p>A document is our header (magic, kind, record count, payload length, CRC32 of the payload) and the
+ * {@link RecordCodec} payload; replay stops at the first one that does not check out.
+ *
  * <p>The journal lives in generation folders {@code gen-NNNNNN}, each a Chronicle queue that starts with
- * a snapshot of the live state. Compaction writes the next generation's snapshot and deletes the old
- * one; every open does the same, so a torn or corrupt tail is never appended after.
+ * a snapshot of the live state (written under a temporary name, renamed once synced). Compaction writes
+ * the next generation's snapshot and deletes the old one; every open does the same, so a torn or corrupt
+ * tail is never appended after.
  */
 public final class ChronicleJournal implements Journal {
 
     private static final Logger log = LoggerFactory.getLogger(ChronicleJournal.class);
 
-    static final byte MAGIC = 0x4F;
+    /** Starts every document of the current format (header with a record count). */
+    static final byte MAGIC = 0x50;
+    /** The first format, still read: magic, kind, payload length, CRC32. */
+    static final byte MAGIC_V1 = 0x4F;
+    static final int HEADER_V1 = 10;
     /** A part of a batch; more parts follow. */
     static final byte PART = 1;
     /** The last (or only) document of a batch. */
     static final byte BATCH = 2;
     /** The last document of a generation's opening snapshot. */
     static final byte SNAPSHOT = 3;
-    /** Magic, kind, payload length, CRC32. */
-    static final int HEADER = 10;
+    /** Magic, kind, record count, payload length, CRC32. */
+    static final int HEADER = 14;
+    /** A batch whose encoding passes this many bytes is written as several documents. */
     static final int MAX_DOCUMENT = 4 * 1024 * 1024;
+    /** Largest encoded record (a message with its topic and properties) the journal takes. */
+    public static final int MAX_RECORD_BYTES = 4 * 1024 * 1024;
+    /** No document is longer: a part holds at most MAX_DOCUMENT plus one record, plus framing. */
+    static final int MAX_READ = MAX_DOCUMENT + MAX_RECORD_BYTES + 64 * 1024;
+    /** Chronicle takes documents up to a quarter of a block. */
+    private static final long BLOCK_SIZE = 4L * MAX_READ;
 
     private record Pending(List<Record> records, Runnable onDurable) {
     }
@@ -86,15 +100,16 @@ public final class ChronicleJournal implements Journal {
         quietChronicle();
         try {
             Files.createDirectories(dir);
-            List<Integer> generations = generations(dir);
+            GenerationFolders.deleteUnfinished(dir);
+            List<Integer> generations = GenerationFolders.list(dir);
             JournalState state = null;
             int chosen = 0;
             for (int i = generations.size() - 1; i >= 0 && state == null; i--) {
                 int g = generations.get(i);
-                state = GenerationReader.read(generationDir(dir, g));
+                state = GenerationReader.read(GenerationFolders.path(dir, g));
                 if (state == null) {
                     log.warn("journal generation {} has no complete snapshot (a crash during compaction): discarded", g);
-                    deleteTree(generationDir(dir, g));
+                    GenerationFolders.deleteTree(GenerationFolders.path(dir, g));
                 } else {
                     chosen = g;
                 }
@@ -115,6 +130,12 @@ public final class ChronicleJournal implements Journal {
     public void append(List<Record> records, Runnable onDurable) {
         if (!running) {
             throw new IllegalStateException("journal is closed");
+        }
+        for (Record r : records) {
+            // fail the caller, not the writer thread: a record larger than a Chronicle document allows would stop the journal
+            if (r instanceof Record.MessageStored m && m.payload().length + m.properties().length + 4 * m.topic().length() > MAX_RECORD_BYTES) {
+                throw new IllegalArgumentException("message " + m.messageId() + " is larger than the journal takes (" + MAX_RECORD_BYTES + " bytes)");
+            }
         }
         pending.add(new Pending(records, onDurable));
         LockSupport.unpark(writer);
@@ -140,6 +161,7 @@ public final class ChronicleJournal implements Journal {
         return generation;
     }
 
+    /** Writes and completes every batch appended before this call, syncs, and closes the queue; call it after the last append. */
     @Override
     public void close() {
         if (!running) {
@@ -184,10 +206,9 @@ public final class ChronicleJournal implements Journal {
                     group.add(p);
                 }
                 if (group.isEmpty()) {
-                    if (!running) {
+                    if (!running && pending.isEmpty()) {
                         appender.sync();
-                        appender.close();
-                        queue.close();
+                        closeQueue();
                         return;
                     }
                     LockSupport.park(this);
@@ -211,10 +232,21 @@ public final class ChronicleJournal implements Journal {
                 maybeCompact();
             }
         } catch (Throwable t) {
+            // the batches not yet completed stay so: their senders must not act as if they were durable
             running = false;
             log.error("journal write failed in {}: {}", dir, t.toString());
+            try {
+                closeQueue();
+            } catch (RuntimeException ignored) {
+                // the queue may be what failed; the failure above is the one to report
+            }
             failureHandler.accept(t);
         }
+    }
+
+    private void closeQueue() {
+        appender.close();
+        queue.close();
     }
 
     private static void complete(Pending p) {
@@ -242,11 +274,23 @@ public final class ChronicleJournal implements Journal {
     /** Writes the live state as the next generation's snapshot, switches to it, deletes the older ones. */
     private void startGeneration() {
         int next = generation + 1;
-        SingleChronicleQueue nextQueue = build(generationDir(dir, next));
-        ExcerptAppender nextAppender = nextQueue.createAppender();
+        // the snapshot is written under a temporary name and renamed once synced: a generation folder
+        // either holds a whole snapshot or does not exist, whenever the process dies
+        Path unfinished = GenerationFolders.unfinished(dir, next);
         List<Record> snapshot = live.snapshotRecords();
-        write(nextAppender, snapshot, SNAPSHOT);
-        nextAppender.sync();
+        try {
+            GenerationFolders.deleteTree(unfinished);
+            try (SingleChronicleQueue q = build(unfinished); ExcerptAppender a = q.createAppender()) {
+                write(a, snapshot, SNAPSHOT);
+                a.sync();
+            }
+            Files.move(unfinished, GenerationFolders.path(dir, next), StandardCopyOption.ATOMIC_MOVE);
+            GenerationFolders.syncDirectory(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        SingleChronicleQueue nextQueue = build(GenerationFolders.path(dir, next));
+        ExcerptAppender nextAppender = nextQueue.createAppender();
         if (queue != null) {
             appender.close();
             queue.close();
@@ -257,9 +301,9 @@ public final class ChronicleJournal implements Journal {
         generation = next;
         recordsSinceSnapshot = 0;
         try {
-            for (int g : generations(dir)) {
+            for (int g : GenerationFolders.list(dir)) {
                 if (g < next) {
-                    deleteTree(generationDir(dir, g));
+                    GenerationFolders.deleteTree(GenerationFolders.path(dir, g));
                 }
             }
         } catch (IOException e) {
@@ -273,22 +317,26 @@ public final class ChronicleJournal implements Journal {
     /** Writes the records as one batch: one document, or parts of at most {@link #MAX_DOCUMENT} bytes. */
     private void write(ExcerptAppender to, List<Record> records, byte lastKind) {
         codec.begin();
+        int count = 0;
         for (int i = 0; i < records.size(); i++) {
             codec.add(records.get(i));
+            count++;
             if (codec.length() >= MAX_DOCUMENT && i < records.size() - 1) {
-                writeDocument(to, PART);
+                writeDocument(to, PART, count);
                 codec.begin();
+                count = 0;
             }
         }
-        writeDocument(to, lastKind);
+        writeDocument(to, lastKind, count);
     }
 
-    private void writeDocument(ExcerptAppender to, byte kind) {
+    private void writeDocument(ExcerptAppender to, byte kind, int count) {
         crc.reset();
         crc.update(codec.buffer(), 0, codec.length());
         document.clear();
         document.writeByte(MAGIC);
         document.writeByte(kind);
+        document.writeInt(count);
         document.writeInt(codec.length());
         document.writeInt((int) crc.getValue());
         document.write(codec.buffer(), 0, codec.length());
@@ -298,9 +346,9 @@ public final class ChronicleJournal implements Journal {
     static SingleChronicleQueue build(Path genDir) {
         return SingleChronicleQueueBuilder.binary(genDir)
                 .rollCycle(LargeRollCycles.LARGE_DAILY)
-                // a generation is short-lived: small chunks keep its disk footprint small
-                // (a document may use at most a quarter of a block: MAX_DOCUMENT is an eighth)
-                .blockSize(8L * MAX_DOCUMENT)
+                // a generation is short-lived and the file is sparse: only written pages take disk space;
+                // a document may use at most a quarter of a block
+                .blockSize(BLOCK_SIZE)
                 // one writer per folder: a lock left by a killed process is stale at once
                 .timeoutMS(500)
                 .build();
@@ -311,31 +359,6 @@ public final class ChronicleJournal implements Journal {
         state.snapshotRecords().forEach(copy::apply);
         copy.endOfBatch();
         return copy;
-    }
-
-    private static Path generationDir(Path dir, int g) {
-        return dir.resolve(String.format("gen-%06d", g));
-    }
-
-    private static List<Integer> generations(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString())
-                    .filter(n -> n.matches("gen-\\d{6}"))
-                    .map(n -> Integer.parseInt(n.substring(4)))
-                    .sorted()
-                    .toList();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** A broker must never reach the internet: Chronicle's announcer and analytics stay off. */

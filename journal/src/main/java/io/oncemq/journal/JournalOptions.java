@@ -8,6 +8,12 @@ package io.oncemq.journal;
  */
 public record JournalOptions(long compactAfterRecords) {
 
+    public JournalOptions {
+        if (compactAfterRecords < 1) {
+            throw new IllegalArgumentException("compactAfterRecords must be at least 1, was " + compactAfterRecords);
+        }
+    }
+
     public static JournalOptions defaults() {
         return new JournalOptions(1_000_000);
     }

@@ -106,7 +106,7 @@ public final class JournalState {
             if (s != null) {
                 s.queue.keySet().forEach(this::release);
                 s.inflight.values().forEach(f -> release(f.messageId()));
-                s.receipts.values().forEach(this::release);
+                s.receipts.values().forEach(this::releaseReceipt);
             }
         } else if (r instanceof Record.MessageStored m) {
             maxMessageId = Math.max(maxMessageId, m.messageId());
@@ -157,12 +157,12 @@ public final class JournalState {
             session(h.clientId()).ifPresent(s -> {
                 if (messages.containsKey(h.messageId())) {
                     retain(h.messageId());
-                    release(s.receipts.put(h.packetId(), h.messageId()));
+                    releaseReceipt(s.receipts.put(h.packetId(), h.messageId()));
                     unrouted.add(h.messageId());
                 }
             });
         } else if (r instanceof Record.ReceiptReleased rel) {
-            session(rel.clientId()).ifPresent(s -> release(s.receipts.remove(rel.packetId())));
+            session(rel.clientId()).ifPresent(s -> releaseReceipt(s.receipts.remove(rel.packetId())));
         }
     }
 
@@ -234,6 +234,14 @@ public final class JournalState {
             n += 1 + s.subscriptions.size() + s.queue.size() + 3 * s.inflight.size() + 2 * s.receipts.size();
         }
         return n;
+    }
+
+    /** A released receipt no longer asks for routing: each message id is held by one receipt only. */
+    private void releaseReceipt(Long id) {
+        if (id != null) {
+            unrouted.remove(id);
+        }
+        release(id);
     }
 
     private boolean inflightHas(SessionState s, long id) {

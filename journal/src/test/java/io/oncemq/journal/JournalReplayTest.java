@@ -1,5 +1,8 @@
 package io.oncemq.journal;
 
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
 
 import static io.oncemq.journal.Journals.appendAndWait;
 import static io.oncemq.journal.Journals.message;
@@ -28,20 +32,32 @@ class JournalReplayTest {
 
     @Test
     void replaysEveryKindOfStateAfterReopen() {
+        List<List<Record>> batches = List.of(
+                List.of(new Record.SessionOpened("sub", 3600),
+                        new Record.Subscribed("sub", "a/#", 2, 7),
+                        new Record.Subscribed("sub", "b", 1, 0),
+                        new Record.Unsubscribed("sub", "b"),
+                        new Record.SessionOpened("pub", 0xFFFFFFFFL),
+                        new Record.SessionOpened("gone", 10)),
+                List.of(message(1, "a/1"), message(2, "a/2"), message(3, "a/3"), message(4, "a/4"), message(5, "a/5"),
+                        new Record.Enqueued("sub", 1, 2), new Record.Enqueued("sub", 2, 1),
+                        new Record.Enqueued("sub", 3, 2), new Record.Enqueued("sub", 4, 2),
+                        new Record.ReceiptHeld("pub", 11, 4), new Record.Routed(4),
+                        new Record.ReceiptHeld("pub", 12, 3), new Record.ReceiptHeld("pub", 13, 5),
+                        new Record.Enqueued("gone", 5, 1)),
+                List.of(new Record.Sent("sub", 100, 1), new Record.Sent("sub", 101, 2),
+                        new Record.PubrecReceived("sub", 100), new Record.Completed("sub", 101),
+                        new Record.Dequeued("sub", 4), new Record.RetainedSet("a/3", 3),
+                        new Record.RetainedSet("a/5", 5), new Record.RetainedCleared("a/5"),
+                        new Record.ReceiptReleased("pub", 13), new Record.SessionEnded("gone"),
+                        new Record.MessageIdFloor(3)));
+        JournalState model = new JournalState();
         try (ChronicleJournal j = open(Durability.PAGE_CACHE)) {
-            appendAndWait(j, new Record.SessionOpened("sub", 3600),
-                    new Record.Subscribed("sub", "a/#", 2, 7),
-                    new Record.Subscribed("sub", "b", 1, 0),
-                    new Record.Unsubscribed("sub", "b"),
-                    new Record.SessionOpened("pub", 0xFFFFFFFFL));
-            appendAndWait(j, message(1, "a/1"), message(2, "a/2"), message(3, "a/3"), message(4, "a/4"),
-                    new Record.Enqueued("sub", 1, 2), new Record.Enqueued("sub", 2, 1),
-                    new Record.Enqueued("sub", 3, 2), new Record.Enqueued("sub", 4, 2),
-                    new Record.ReceiptHeld("pub", 11, 4), new Record.Routed(4),
-                    new Record.ReceiptHeld("pub", 12, 3));
-            appendAndWait(j, new Record.Sent("sub", 100, 1), new Record.Sent("sub", 101, 2),
-                    new Record.PubrecReceived("sub", 100), new Record.Completed("sub", 101),
-                    new Record.Dequeued("sub", 4), new Record.RetainedSet("a/3", 3));
+            for (List<Record> batch : batches) {
+                appendAndWait(j, batch.toArray(Record[]::new));
+                batch.forEach(model::apply);
+                model.endOfBatch();
+            }
         }
         try (ChronicleJournal j = open(Durability.PAGE_CACHE)) {
             JournalState s = j.replayed();
@@ -54,8 +70,9 @@ class JournalReplayTest {
             assertEquals(Set.of(3L), s.unroutedMessages());
             assertEquals(Map.of("a/3", 3L), s.retained());
             assertEquals(Set.of(1L, 3L, 4L), s.messages().keySet(), "message 2 completed, nothing refers to it");
-            assertEquals(4, s.maxMessageId());
+            assertEquals(5, s.maxMessageId(), "message 5 is gone, its id stays used");
             assertEquals(List.of("sub", "pub"), new ArrayList<>(s.sessions().keySet()));
+            assertEquals(Journals.describe(model), Journals.describe(s));
         }
     }
 
@@ -191,5 +208,34 @@ class JournalReplayTest {
             assertEquals(10, j.replayed().sessions().get("c").queue().size());
             assertEquals(1024 * 1024, j.replayed().messages().get(10L).payload().length);
         }
+    }
+
+    @Test
+    void readsJournalsWrittenInTheFirstFormat() {
+        // the first format had no record count in its header: magic 0x4F, kind, payload length, CRC32
+        try (SingleChronicleQueue q = ChronicleJournal.build(dir.resolve("gen-000001"));
+             ExcerptAppender appender = q.createAppender()) {
+            writeV1(appender, ChronicleJournal.SNAPSHOT, List.of(new Record.MessageIdFloor(0)));
+            writeV1(appender, ChronicleJournal.BATCH, List.of(new Record.SessionOpened("c", 9), message(1, "t"), new Record.Enqueued("c", 1, 1)));
+        }
+        try (ChronicleJournal j = open(Durability.PAGE_CACHE)) {
+            assertEquals(Map.of(1L, 1), j.replayed().sessions().get("c").queue());
+        }
+        try (ChronicleJournal j = open(Durability.PAGE_CACHE)) {
+            assertEquals(Map.of(1L, 1), j.replayed().sessions().get("c").queue(), "rewritten in the current format");
+        }
+    }
+
+    private static void writeV1(ExcerptAppender appender, byte kind, List<Record> records) {
+        byte[] payload = new RecordCodec().toBytes(records);
+        CRC32 crc = new CRC32();
+        crc.update(payload);
+        Bytes<byte[]> doc = Bytes.allocateElasticOnHeap(64);
+        doc.writeByte(ChronicleJournal.MAGIC_V1);
+        doc.writeByte(kind);
+        doc.writeInt(payload.length);
+        doc.writeInt((int) crc.getValue());
+        doc.write(payload);
+        appender.writeBytes(doc);
     }
 }

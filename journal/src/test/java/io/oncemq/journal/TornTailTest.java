@@ -65,6 +65,53 @@ class TornTailTest {
         }
     }
 
+    @Test
+    void documentWithADamagedChronicleLengthIsDroppedAndTheNodeStarts() throws Exception {
+        writeGoodThenMarked();
+        setChronicleHeader("TORN-MARKER", 0x3FFF_FFF0); // a length far past the end of the file
+        try (ChronicleJournal j = open()) {
+            assertTrue(j.replayed().messages().containsKey(1L), "the good prefix is kept");
+            assertFalse(j.replayed().messages().containsKey(2L));
+            appendAndWait(j, message(3, "after"), new Record.Enqueued("c", 3, 2));
+        }
+        try (ChronicleJournal j = open()) {
+            assertEquals(java.util.List.of(1L, 3L), new java.util.ArrayList<>(j.replayed().sessions().get("c").queue().keySet()));
+        }
+    }
+
+    @Test
+    void documentCutShortIsDroppedAndTheNodeStarts() throws Exception {
+        writeGoodThenMarked();
+        setChronicleHeader("TORN-MARKER", 6); // a length that ends inside our own header
+        try (ChronicleJournal j = open()) {
+            assertTrue(j.replayed().messages().containsKey(1L));
+            assertFalse(j.replayed().messages().containsKey(2L));
+        }
+    }
+
+    @Test
+    void aGenerationLeftHalfMadeByACrashDuringCompactionIsDiscarded() throws Exception {
+        writeGoodThenMarked();
+        int newest;
+        try (ChronicleJournal j = open()) {
+            newest = j.generation();
+        }
+        // what a kill -9 while compaction writes the next generation's snapshot leaves: its folder under a
+        // temporary name (renamed only once the snapshot is synced), Chronicle's files half-written inside
+        Path half = dir.resolve(String.format("gen-%06d", newest + 1) + GenerationFolders.UNFINISHED);
+        Files.createDirectories(half);
+        Files.write(half.resolve("metadata.cq4t"), new byte[]{1, 2, 3, 4, 5, 6, 7, 8});
+        Files.write(half.resolve("20260101L.cq4"), new byte[4096]);
+        try (ChronicleJournal j = open()) {
+            assertEquals(java.util.List.of(1L, 2L), new java.util.ArrayList<>(j.replayed().sessions().get("c").queue().keySet()));
+            assertFalse(Files.exists(half), "the unfinished snapshot is deleted");
+            appendAndWait(j, message(3, "after"), new Record.Enqueued("c", 3, 2));
+        }
+        try (ChronicleJournal j = open()) {
+            assertEquals(java.util.List.of(1L, 2L, 3L), new java.util.ArrayList<>(j.replayed().sessions().get("c").queue().keySet()));
+        }
+    }
+
     /** Damages one byte of the payload holding {@code marker}: the checksum no longer matches. */
     private void flipByteOf(String marker) throws IOException {
         Path file = queueFile();
@@ -80,27 +127,40 @@ class TornTailTest {
     /**
      * Sets Chronicle's not-complete bit in the header of the document holding {@code marker}, as a
      * writer killed between writing the header and finishing the document leaves it. The header is the
-     * 4-byte little-endian word just before our own document header (magic 0x4F).
+     * 4-byte little-endian word just before our own document header (ChronicleJournal.MAGIC).
      */
     private void markIncomplete(String marker) throws IOException {
         Path file = queueFile();
-        long at = find(file, marker);
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            long magic = at;
-            while (true) {
-                f.seek(--magic);
-                if (f.read() == 0x4F) {
-                    f.seek(magic + 1);
-                    int kind = f.read();
-                    if (kind >= 1 && kind <= 3) {
-                        break;
-                    }
-                }
-            }
+            long magic = ourHeader(f, find(file, marker));
             f.seek(magic - 1);
             int top = f.read();
             f.seek(magic - 1);
             f.write(top | 0x80);
+        }
+    }
+
+    /** Overwrites the 4-byte little-endian Chronicle header of the document holding {@code marker}. */
+    private void setChronicleHeader(String marker, int header) throws IOException {
+        Path file = queueFile();
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(ourHeader(f, find(file, marker)) - 4);
+            f.writeInt(Integer.reverseBytes(header));
+        }
+    }
+
+    /** The offset of our document header (ChronicleJournal.MAGIC, then a kind 1-3) before {@code at}. */
+    private static long ourHeader(RandomAccessFile f, long at) throws IOException {
+        long magic = at;
+        while (true) {
+            f.seek(--magic);
+            if (f.read() == ChronicleJournal.MAGIC) {
+                f.seek(magic + 1);
+                int kind = f.read();
+                if (kind >= 1 && kind <= 3) {
+                    return magic;
+                }
+            }
         }
     }
 

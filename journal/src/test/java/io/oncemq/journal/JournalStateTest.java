@@ -1,0 +1,101 @@
+package io.oncemq.journal;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.oncemq.journal.Journals.message;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The live-state model on its own: what each record does to it. */
+class JournalStateTest {
+
+    private static JournalState apply(Record... records) {
+        JournalState s = new JournalState();
+        List.of(records).forEach(s::apply);
+        s.endOfBatch();
+        return s;
+    }
+
+    @Test
+    void aReceiptWithoutRoutedIsReportedUnrouted() {
+        JournalState s = apply(new Record.SessionOpened("pub", 60), message(7, "t"), message(8, "t"),
+                new Record.ReceiptHeld("pub", 1, 7), new Record.ReceiptHeld("pub", 2, 8), new Record.Routed(8));
+        assertEquals(Set.of(7L), s.unroutedMessages(), "replay must route message 7 (DESIGN.md 2a)");
+        assertEquals(Map.of(1, 7L, 2, 8L), s.sessions().get("pub").receipts());
+    }
+
+    @Test
+    void aReleasedReceiptNoLongerAsksForRouting() {
+        JournalState s = apply(new Record.SessionOpened("pub", 60), new Record.SessionOpened("sub", 60), message(7, "t"),
+                new Record.ReceiptHeld("pub", 1, 7), new Record.Enqueued("sub", 7, 2), new Record.ReceiptReleased("pub", 1));
+        assertTrue(s.unroutedMessages().isEmpty());
+        assertTrue(s.messages().containsKey(7L), "still queued for sub");
+        assertEquals(Journals.describe(s), Journals.describe(rebuilt(s)));
+    }
+
+    @Test
+    void sentTakesTheQosOfTheQueueEntryOrElseOfTheMessage() {
+        JournalState s = apply(new Record.SessionOpened("c", 60), message(1, "t"), message(2, "t"),
+                new Record.Enqueued("c", 1, 1), new Record.Sent("c", 10, 1), new Record.Sent("c", 11, 2));
+        assertEquals(Map.of(10, new JournalState.Inflight(1, 1, false), 11, new JournalState.Inflight(2, 2, false)),
+                s.sessions().get("c").inflight());
+        assertTrue(s.sessions().get("c").queue().isEmpty());
+    }
+
+    @Test
+    void sessionOpenedAgainChangesExpiryAndKeepsContent() {
+        JournalState s = apply(new Record.SessionOpened("c", 60), new Record.Subscribed("c", "a", 1, 0), message(1, "a"),
+                new Record.Enqueued("c", 1, 1), new Record.SessionOpened("c", 120));
+        assertEquals(120, s.sessions().get("c").expirySeconds());
+        assertEquals(Set.of("a"), s.sessions().get("c").subscriptions().keySet());
+        assertEquals(Map.of(1L, 1), s.sessions().get("c").queue());
+    }
+
+    @Test
+    void aMessageStoredBeforeItsFirstReferenceInTheSameBatchSurvives() {
+        JournalState s = new JournalState();
+        s.apply(new Record.SessionOpened("c", 60));
+        s.apply(message(1, "t"));
+        s.apply(message(2, "t"));
+        s.apply(new Record.Enqueued("c", 2, 2)); // a reference to 2 arrives while 1 has none yet
+        s.apply(new Record.Enqueued("c", 1, 2));
+        s.endOfBatch();
+        assertEquals(Set.of(1L, 2L), s.messages().keySet());
+        s.apply(new Record.Dequeued("c", 1));
+        assertEquals(Set.of(2L), s.messages().keySet(), "the last reference released: gone at once");
+    }
+
+    @Test
+    void aMessageIsKeptWhileAnyReferenceRemains() {
+        JournalState s = apply(new Record.SessionOpened("a", 60), new Record.SessionOpened("b", 60), message(1, "t"),
+                new Record.Enqueued("a", 1, 2), new Record.Enqueued("b", 1, 2), new Record.RetainedSet("t", 1),
+                new Record.ReceiptHeld("a", 5, 1));
+        s.apply(new Record.Sent("a", 9, 1));
+        s.apply(new Record.Completed("a", 9));
+        s.apply(new Record.SessionEnded("b"));
+        s.apply(new Record.ReceiptReleased("a", 5));
+        assertTrue(s.messages().containsKey(1L), "still retained");
+        s.apply(new Record.RetainedSet("t", 1)); // the same message again: no extra reference
+        s.apply(new Record.RetainedCleared("t"));
+        assertTrue(s.messages().isEmpty());
+        assertEquals(1, s.maxMessageId());
+    }
+
+    @Test
+    void recordsNamingAnUnknownSessionOrMessageAreIgnored() {
+        JournalState s = apply(new Record.SessionOpened("c", 60), new Record.Enqueued("gone", 1, 1),
+                new Record.Enqueued("c", 99, 1), new Record.Sent("c", 1, 99), new Record.ReceiptHeld("c", 1, 99),
+                new Record.RetainedSet("t", 99), new Record.PubrecReceived("c", 1), new Record.Completed("gone", 1),
+                new Record.MessageIdFloor(500));
+        assertEquals(Journals.describe(apply(new Record.SessionOpened("c", 60), new Record.MessageIdFloor(500))),
+                Journals.describe(s));
+    }
+
+    private static JournalState rebuilt(JournalState s) {
+        return apply(s.snapshotRecords().toArray(Record[]::new));
+    }
+}
