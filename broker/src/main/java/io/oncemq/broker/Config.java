@@ -28,21 +28,22 @@ import java.util.TreeSet;
  * @param maxTopicLength        longest topic name or filter in UTF-8 bytes ({@code max-topic-length}, default 65535)
  * @param maxTopicLevels        most levels in a topic name or filter ({@code max-topic-levels}, default 64)
  * @param maxSubscriptions      subscriptions one session may hold ({@code max-subscriptions}, default 10000)
+ * @param maxKeepAlive          longest keep-alive a 5.0 client may use, told as Server Keep Alive ({@code max-keep-alive}, 0 = any)
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
                      int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
-                     int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions) {
+                     int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions,
+                     int maxKeepAlive) {
 
     /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
     public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
-
 
     /** Every key a config file or flag may set. */
     public static final List<String> KEYS = List.of("port", "host", "data", "durability", "event-loops",
             "max-inflight", "max-queued", "max-packet-size", "max-client-id-length", "connect-timeout",
             "compact-after-records", "receive-maximum", "topic-alias-maximum", "max-connections", "max-topic-length",
-            "max-topic-levels", "max-subscriptions");
+            "max-topic-levels", "max-subscriptions", "max-keep-alive");
 
     public static Config defaults() {
         return from(Map.of());
@@ -73,7 +74,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.intIn("max-connections", 1_000_000, 1, Integer.MAX_VALUE, "a whole number >= 1"),
                 s.intIn("max-topic-length", 65535, 1, 65535, "bytes, 1-65535"),
                 s.intIn("max-topic-levels", 64, 1, 65535, "a whole number 1-65535"),
-                s.intIn("max-subscriptions", 10_000, 1, Integer.MAX_VALUE, "a whole number >= 1"));
+                s.intIn("max-subscriptions", 10_000, 1, Integer.MAX_VALUE, "a whole number >= 1"),
+                s.intIn("max-keep-alive", 0, 0, 65535, "seconds, 0-65535 (0: no limit)"));
     }
 
     /** Parses one setting at a time, naming the key in every error. */

@@ -9,6 +9,11 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A bare MQTT client over a socket, for packets no client library will send (a repeated PUBLISH with a
@@ -50,12 +55,12 @@ final class RawClient implements AutoCloseable {
         }
 
         /** The properties of a 5.0 QoS 1/2 PUBLISH as (identifier, raw value bytes) in order. */
-        java.util.List<int[]> publishProperties5() {
+        List<int[]> publishProperties5() {
             int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
             int[] pos = {2 + len + ((flags() & 6) != 0 ? 2 : 0)};
             int propsLen = varint(body, pos);
             int end = pos[0] + propsLen;
-            java.util.List<int[]> out = new java.util.ArrayList<>();
+            List<int[]> out = new ArrayList<>();
             while (pos[0] < end) {
                 int id = body[pos[0]++] & 0xFF;
                 int value;
@@ -71,6 +76,52 @@ final class RawClient implements AutoCloseable {
                 out.add(new int[]{id, value});
             }
             return out;
+        }
+
+        /**
+         * The 5.0 properties that start at {@code offset} of the body (2 for CONNACK and SUBACK, 1 for
+         * DISCONNECT, 3 for PUBACK, PUBREC, PUBREL, PUBCOMP), by identifier: Integer, String or byte[].
+         */
+        Map<Integer, Object> properties(int offset) {
+            Map<Integer, Object> out = new LinkedHashMap<>();
+            if (body.length <= offset) {
+                return out;
+            }
+            int[] pos = {offset};
+            int end = varint(body, pos) + pos[0];
+            while (pos[0] < end) {
+                int id = body[pos[0]++] & 0xFF;
+                out.put(id, switch (id) {
+                    case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> body[pos[0]++] & 0xFF;
+                    case 0x13, 0x21, 0x22, 0x23 -> fixed(pos, 2);
+                    case 0x02, 0x11, 0x18, 0x27 -> fixed(pos, 4);
+                    case 0x0B -> varint(body, pos);
+                    case 0x09, 0x16 -> {
+                        int len = fixed(pos, 2);
+                        pos[0] += len;
+                        yield Arrays.copyOfRange(body, pos[0] - len, pos[0]);
+                    }
+                    case 0x26 -> string(pos) + "=" + string(pos);
+                    default -> string(pos);
+                });
+            }
+            return out;
+        }
+
+        /** A big-endian integer of {@code bytes} bytes, read and stepped over. */
+        private int fixed(int[] pos, int bytes) {
+            int v = 0;
+            for (int i = 0; i < bytes; i++) {
+                v = v << 8 | (body[pos[0]++] & 0xFF);
+            }
+            return v;
+        }
+
+        private String string(int[] pos) {
+            int len = ((body[pos[0]] & 0xFF) << 8) | (body[pos[0] + 1] & 0xFF);
+            String s = new String(body, pos[0] + 2, len, StandardCharsets.UTF_8);
+            pos[0] += 2 + len;
+            return s;
         }
 
         private static int varint(byte[] b, int[] pos) {
@@ -132,12 +183,17 @@ final class RawClient implements AutoCloseable {
 
     /** CONNECT at 5.0 with the given encoded properties (without their length prefix). */
     Packet connect5(String clientId, byte[] properties) throws IOException {
+        return connect5(clientId, 0, properties);
+    }
+
+    /** CONNECT at 5.0, clean start, with a keep-alive and the given encoded properties; returns the CONNACK. */
+    Packet connect5(String clientId, int keepAlive, byte[] properties) throws IOException {
         ByteArrayOutputStream vh = new ByteArrayOutputStream();
         string(vh, "MQTT");
         vh.write(5);
         vh.write(2);
-        vh.write(0);
-        vh.write(0);
+        vh.write(keepAlive >> 8);
+        vh.write(keepAlive & 0xFF);
         vh.write(properties.length); // fine below 128 bytes
         vh.writeBytes(properties);
         string(vh, clientId);

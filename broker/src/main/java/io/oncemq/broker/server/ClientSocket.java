@@ -1,10 +1,17 @@
 package io.oncemq.broker.server;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A client's socket, which vertx-mqtt's endpoint hides (STACK.md): whether it still drains, and a place
@@ -30,6 +37,34 @@ final class ClientSocket {
         if (socket != null) {
             socket.channelHandlerContext().pipeline().addBefore("handler", "oncemq-validator", handler);
         }
+    }
+
+    /**
+     * Holds the client to {@code seconds} of keep-alive instead of what it asked for: vertx-mqtt's idle
+     * handlers (named "idle" and "keepAliveHandler", present when the client asked for one) are replaced.
+     */
+    void keepAlive(int seconds, Runnable onSilence) {
+        if (socket == null) {
+            return;
+        }
+        ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
+        for (String name : new String[]{"idle", "keepAliveHandler"}) {
+            if (pipeline.get(name) != null) {
+                pipeline.remove(name);
+            }
+        }
+        // MQTT-3.1.2-22: closed after one and a half keep-alive periods without a packet
+        pipeline.addBefore("handler", "idle", new IdleStateHandler(seconds * 1500L, 0, 0, TimeUnit.MILLISECONDS));
+        pipeline.addBefore("handler", "keepAliveHandler", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
+                    onSilence.run();
+                } else {
+                    ctx.fireUserEventTriggered(evt);
+                }
+            }
+        });
     }
 
     /** True while the socket's outbound buffer is above its high-water mark. */

@@ -40,6 +40,12 @@ public final class Connection implements Outlet {
     private static final long NEVER = 0xFFFFFFFFL;
     /** Fixed header, topic length, packet id and properties length of a PUBLISH at most. */
     private static final int PUBLISH_OVERHEAD = 5 + 2 + 2 + 4;
+    /** Fixed header, reason code and properties length of a DISCONNECT. */
+    private static final int DISCONNECT_SIZE = 2 + 1 + 1;
+    /** Fixed header, flags, reason code and properties length of a CONNACK. */
+    private static final int CONNACK_SIZE = 2 + 1 + 1 + 1;
+    /** Fixed header, packet id, reason code and properties length of a PUBACK, PUBREC, PUBREL or PUBCOMP. */
+    static final int ACK_SIZE = 2 + 2 + 1 + 1;
 
     private final MqttEndpoint endpoint;
     private final Node node;
@@ -57,6 +63,10 @@ public final class Connection implements Outlet {
     private boolean closed;
     private boolean counted;
     private long clientMaxPacketSize = Long.MAX_VALUE;
+    /** 5.0 Request Problem Information: 0 keeps Reason Strings off every packet but CONNACK and DISCONNECT. */
+    private boolean problemInformation = true;
+    /** The keep-alive this server imposes instead of the client's (5.0 Server Keep Alive), or -1. */
+    private int serverKeepAlive = -1;
     private volatile boolean takenOver;
 
     public Connection(MqttEndpoint endpoint, Node node, JournalBatcher loop) {
@@ -80,6 +90,10 @@ public final class Connection implements Outlet {
         v5 = endpoint.protocolVersion() == 5;
         clientId = endpoint.clientIdentifier();
         MqttProperties connect = endpoint.connectProperties();
+        if (v5) {
+            clientMaxPacketSize = intProperty(connect, MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE);
+            problemInformation = intProperty(connect, MqttPropertyType.REQUEST_PROBLEM_INFORMATION, 1) != 0;
+        }
         if (v5 && connect.getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
             refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD, "enhanced authentication is not offered");
             return;
@@ -98,10 +112,8 @@ public final class Connection implements Outlet {
         }
         boolean cleanStart = endpoint.isCleanSession();
         long expiry = v5 ? intProperty(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0) : (cleanStart ? 0 : NEVER);
-        if (v5) {
-            clientMaxPacketSize = intProperty(connect, MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE);
-        }
         installHandlers();
+        imposeKeepAlive();
         ConnectParams params = new ConnectParams(cleanStart, expiry, assigned);
         sessions.attach(clientId, this, loop, old -> ((Connection) old).takenOver())
                 .onSuccess(s -> resume(s, params));
@@ -109,7 +121,46 @@ public final class Connection implements Outlet {
 
     private void refuse(MqttConnectReturnCode code, String why) {
         log.warn("client {}: CONNECT refused ({}): {}", clientId, code, why);
-        endpoint.reject(code);
+        if (v5) {
+            endpoint.reject(code, reasonString(why, true, CONNACK_SIZE));
+        } else {
+            endpoint.reject(code);
+        }
+    }
+
+    /**
+     * A 5.0 client asking for no keep-alive or one above {@code max-keep-alive} is told to use the maximum
+     * (MQTT-3.2.2-21), and is held to it; 3.1.1 has no way to tell a client, so its own value stands.
+     */
+    private void imposeKeepAlive() {
+        int max = config.maxKeepAlive();
+        int asked = endpoint.keepAliveTimeSeconds();
+        if (!v5 || max == 0 || (asked != 0 && asked <= max)) {
+            return;
+        }
+        serverKeepAlive = max;
+        socket.keepAlive(max, () -> {
+            log.info("client {}: no packet within 1.5 x the Server Keep Alive of {} s; closing connection", clientId, max);
+            closeQuietly();
+        });
+    }
+
+    /**
+     * A Reason String property for a 5.0 packet of about {@code size} bytes: on CONNACK and DISCONNECT
+     * always, on other packets unless the client set Request Problem Information to 0 (MQTT-3.1.2-29),
+     * and never if it would make the packet bigger than the client takes (MQTT-3.1.2-25).
+     */
+    MqttProperties reasonString(String text, boolean connackOrDisconnect, int size) {
+        if (!v5 || (!connackOrDisconnect && !problemInformation)) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        // property id, string length, text, and up to 3 more bytes of lengths: bounded below any limit we know
+        if (size + 1 + 2 + text.length() * 3L + 3 > clientMaxPacketSize) {
+            return MqttProperties.NO_PROPERTIES;
+        }
+        MqttProperties props = new MqttProperties();
+        props.add(new MqttProperties.StringProperty(MqttPropertyType.REASON_STRING.value(), text));
+        return props;
     }
 
     private void installHandlers() {
@@ -173,6 +224,9 @@ public final class Connection implements Outlet {
         props.add(intProp(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, config.topicAliasMaximum()));
         props.add(intProp(MqttPropertyType.MAXIMUM_PACKET_SIZE, config.maxPacketSize()));
         props.add(intProp(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
+        if (serverKeepAlive >= 0) {
+            props.add(intProp(MqttPropertyType.SERVER_KEEP_ALIVE, serverKeepAlive));
+        }
         if (intProperty(endpoint.connectProperties(), MqttPropertyType.REQUEST_RESPONSE_INFORMATION, 0) == 1) {
             // a topic prefix only this client is told about, for its Response Topics (MQTT 5.0 §4.10)
             props.add(new MqttProperties.StringProperty(MqttPropertyType.RESPONSE_INFORMATION.value(), "$response/" + clientId + "/"));
@@ -223,7 +277,8 @@ public final class Connection implements Outlet {
             will.publish(session);
             log.info("client {} taken over by a new connection", clientId);
             if (v5) {
-                endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+                endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER,
+                        reasonString("another connection took over client id " + clientId, true, DISCONNECT_SIZE));
             }
         }
         closeQuietly();
@@ -236,7 +291,9 @@ public final class Connection implements Outlet {
         }
         boolean tooLarge = t instanceof TooLongFrameException || t.getCause() instanceof TooLongFrameException;
         String message = String.valueOf(t.getMessage());
-        if (tooLarge) {
+        if (t instanceof PacketValidator.Violation v) {
+            protocolError(v.reason, message);
+        } else if (tooLarge) {
             protocolError(MqttDisconnectReasonCode.PACKET_TOO_LARGE, "packet too large: " + message);
         } else if (message.contains("invalid publish topic name")) {
             // the codec refuses wildcards in a PUBLISH topic before we see it (MQTT-3.3.2-2)
@@ -254,7 +311,7 @@ public final class Connection implements Outlet {
         closed = true;
         log.warn("client {}: {}; closing connection", clientId, what);
         if (v5 && endpoint.isConnected()) {
-            endpoint.disconnect(reason, MqttProperties.NO_PROPERTIES);
+            endpoint.disconnect(reason, reasonString(what, true, DISCONNECT_SIZE));
         }
         closeQuietly();
     }
@@ -314,7 +371,8 @@ public final class Connection implements Outlet {
     public void pubrel(int packetId, boolean known) {
         ack(() -> {
             if (v5 && !known) {
-                endpoint.publishRelease(packetId, MqttPubRelReasonCode.PACKET_IDENTIFIER_NOT_FOUND, MqttProperties.NO_PROPERTIES);
+                endpoint.publishRelease(packetId, MqttPubRelReasonCode.PACKET_IDENTIFIER_NOT_FOUND,
+                        reasonString("no PUBLISH in flight with packet id " + packetId, false, ACK_SIZE));
             } else {
                 endpoint.publishRelease(packetId);
             }

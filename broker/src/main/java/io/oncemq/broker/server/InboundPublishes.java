@@ -112,7 +112,7 @@ final class InboundPublishes {
         loop.then(() -> connection.ack(() -> {
             if (connection.v5() && !held) {
                 connection.endpoint().publishComplete(packetId, MqttPubCompReasonCode.PACKET_IDENTIFIER_NOT_FOUND,
-                        MqttProperties.NO_PROPERTIES);
+                        connection.reasonString("no QoS 2 PUBLISH held with packet id " + packetId, false, Connection.ACK_SIZE));
             } else {
                 connection.endpoint().publishComplete(packetId);
             }
@@ -125,14 +125,18 @@ final class InboundPublishes {
     }
 
     private void refuseInvalidPayload(int qos, int packetId) {
+        String why = "payload is not the UTF-8 its format indicator says";
         if (qos == 0) {
-            connection.protocolError(MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID, "payload is not the UTF-8 its format indicator says");
-        } else if (qos == 1) {
+            connection.protocolError(MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID, why);
+            return;
+        }
+        MqttProperties reason = connection.reasonString(why, false, Connection.ACK_SIZE);
+        if (qos == 1) {
             loop.then(() -> connection.ack(() -> connection.endpoint().publishAcknowledge(packetId,
-                    MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID, MqttProperties.NO_PROPERTIES)));
+                    MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID, reason)));
         } else {
             loop.then(() -> connection.ack(() -> connection.endpoint().publishReceived(packetId,
-                    MqttPubRecReasonCode.PAYLOAD_FORMAT_INVALID, MqttProperties.NO_PROPERTIES)));
+                    MqttPubRecReasonCode.PAYLOAD_FORMAT_INVALID, reason)));
         }
     }
 

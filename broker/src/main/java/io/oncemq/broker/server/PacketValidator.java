@@ -17,33 +17,46 @@ import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
 
 /**
  * Checks what the codec lets through and vertx-mqtt would mishandle (throw, or ignore without closing):
- * reserved fixed-header flags, unknown reason codes, packet types only a server sends. A violation is
- * reported as a decoder error, so the connection closes as for any malformed packet.
+ * a second CONNECT, packet types only a server sends, reserved fixed-header flags, unknown reason codes.
+ * A violation is reported as a {@link Violation}, so the connection closes with its reason code.
  */
 final class PacketValidator extends ChannelInboundHandlerAdapter {
+
+    /** A packet the codec read but the protocol forbids; {@code reason} is the 5.0 DISCONNECT reason code. */
+    static final class Violation extends DecoderException {
+        final MqttDisconnectReasonCode reason;
+
+        Violation(MqttDisconnectReasonCode reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof MqttMessage m && m.decoderResult().isSuccess()) {
-            String problem = problem(m);
+            Violation problem = problem(m);
             if (problem != null) {
                 ReferenceCountUtil.release(msg);
-                ctx.fireExceptionCaught(new DecoderException(problem));
+                ctx.fireExceptionCaught(problem);
                 return;
             }
         }
         ctx.fireChannelRead(msg);
     }
 
-    private static String problem(MqttMessage m) {
+    private static Violation problem(MqttMessage m) {
         MqttMessageType type = m.fixedHeader().messageType();
         switch (type) {
+            case CONNECT:
+                // this handler sits behind an accepted CONNECT: a second one is a protocol error (MQTT-3.1.0-2)
+                return new Violation(MqttDisconnectReasonCode.PROTOCOL_ERROR, "a second CONNECT");
             case CONNACK, SUBACK, UNSUBACK, PINGRESP:
-                return "a client may not send " + type;
+                return new Violation(MqttDisconnectReasonCode.PROTOCOL_ERROR, "a client may not send " + type);
             case PUBREL, SUBSCRIBE, UNSUBSCRIBE:
                 // reserved flags 0010 (MQTT-3.6.1-1, 3.8.1-1, 3.10.1-1)
                 if (m.fixedHeader().qosLevel() != MqttQoS.AT_LEAST_ONCE || m.fixedHeader().isDup() || m.fixedHeader().isRetain()) {
-                    return "reserved flags of " + type + " are not 0010";
+                    return malformed("reserved flags of " + type + " are not 0010");
                 }
                 return type == MqttMessageType.PUBREL ? reasonCode(m, type) : null;
             case PUBACK, PUBREC, PUBCOMP, DISCONNECT:
@@ -53,7 +66,11 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static String reasonCode(MqttMessage m, MqttMessageType type) {
+    private static Violation malformed(String what) {
+        return new Violation(MqttDisconnectReasonCode.MALFORMED_PACKET, what);
+    }
+
+    private static Violation reasonCode(MqttMessage m, MqttMessageType type) {
         Object header = m.variableHeader();
         byte code;
         if (header instanceof MqttPubReplyMessageVariableHeader v) {
@@ -73,7 +90,7 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
             }
             return null;
         } catch (IllegalArgumentException e) {
-            return "unknown " + type + " reason code " + (code & 0xFF);
+            return malformed("unknown " + type + " reason code " + (code & 0xFF));
         }
     }
 }

@@ -42,12 +42,14 @@ final class Subscriptions {
         MqttProperties.MqttProperty<?> id = m.properties() == null ? null
                 : m.properties().getProperty(MqttProperties.MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value());
         int identifier = id == null ? 0 : (Integer) id.value();
+        String problem = null;
         for (MqttTopicSubscription sub : m.topicSubscriptions()) {
             String filter = sub.topicName();
             String[] shared = SharedGroup.parse(filter);
             String matched = shared == null ? filter : shared[1];
             if (!Topics.isValidFilter(matched) || (shared == null && SharedGroup.isShared(filter))) {
                 codes.add(connection.v5() ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+                problem = "invalid topic filter " + filter;
                 continue;
             }
             if (shared != null && connection.v5() && sub.subscriptionOption().isNoLocal()) {
@@ -56,10 +58,12 @@ final class Subscriptions {
             }
             if (!Topics.withinLimits(filter, config.maxTopicLength(), config.maxTopicLevels())) {
                 codes.add(connection.v5() ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+                problem = "topic filter above max-topic-length " + config.maxTopicLength() + " or max-topic-levels " + config.maxTopicLevels();
                 continue;
             }
             if (!s.subscriptions().containsKey(filter) && s.subscriptions().size() >= config.maxSubscriptions()) {
                 codes.add(connection.v5() ? MqttSubAckReasonCode.QUOTA_EXCEEDED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+                problem = "more than max-subscriptions " + config.maxSubscriptions();
                 continue;
             }
             int qos = Math.min(sub.qualityOfService().value(), 2);
@@ -89,9 +93,11 @@ final class Subscriptions {
                 }
             }
         }
+        MqttProperties reason = problem == null ? MqttProperties.NO_PROPERTIES
+                : connection.reasonString(problem, false, Connection.ACK_SIZE + codes.size());
         // the subscription is durable before SUBACK, and SUBACK goes before the retained messages
         s.loop().then(() -> {
-            connection.ack(() -> connection.endpoint().subscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES));
+            connection.ack(() -> connection.endpoint().subscribeAcknowledge(m.messageId(), codes, reason));
             retained.forEach(s.outbound()::deliver);
         });
     }
