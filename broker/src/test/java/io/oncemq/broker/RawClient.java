@@ -67,6 +67,10 @@ final class RawClient implements AutoCloseable {
                 switch (id) {
                     case 0x0B -> value = varint(body, pos); // subscription identifier
                     case 0x01 -> value = body[pos[0]++] & 0xFF;
+                    case 0x23 -> { // topic alias
+                        value = (body[pos[0]] & 0xFF) << 8 | (body[pos[0] + 1] & 0xFF);
+                        pos[0] += 2;
+                    }
                     case 0x02 -> {
                         value = (body[pos[0]] & 0xFF) << 24 | (body[pos[0] + 1] & 0xFF) << 16 | (body[pos[0] + 2] & 0xFF) << 8 | (body[pos[0] + 3] & 0xFF);
                         pos[0] += 4;

@@ -48,7 +48,7 @@ class Spec3_2ConnackTest {
     }
 
     @Test
-    void refusedConnectCarriesAReasonString_MQTT_3_2_2_19() throws Exception {
+    void refusedConnectCarriesAReasonString() throws Exception {
         try (RawClient c = new RawClient(node.port())) {
             RawClient.Packet connack = c.connect5("auth", AUTH_METHOD);
             assertEquals(0x8C, connack.body()[1] & 0xFF);

@@ -67,6 +67,8 @@ public final class Connection implements Outlet {
     private boolean problemInformation = true;
     /** The keep-alive this server imposes instead of the client's (5.0 Server Keep Alive), or -1. */
     private int serverKeepAlive = -1;
+    /** Aliases for topics sent to a 5.0 client that accepts them, or null. */
+    private OutboundAliases aliases;
     private volatile boolean takenOver;
 
     public Connection(MqttEndpoint endpoint, Node node, JournalBatcher loop) {
@@ -93,6 +95,8 @@ public final class Connection implements Outlet {
         if (v5) {
             clientMaxPacketSize = intProperty(connect, MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE);
             problemInformation = intProperty(connect, MqttPropertyType.REQUEST_PROBLEM_INFORMATION, 1) != 0;
+            int aliasMaximum = (int) Math.min(config.topicAliasMaximum(), intProperty(connect, MqttPropertyType.TOPIC_ALIAS_MAXIMUM, 0));
+            aliases = aliasMaximum > 0 ? new OutboundAliases(aliasMaximum) : null; // MQTT-3.1.2-26, -27: within the client's maximum, none if it allows none
         }
         if (v5 && connect.getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
             refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD, "enhanced authentication is not offered");
@@ -247,7 +251,7 @@ public final class Connection implements Outlet {
             return;
         }
         if (!session.persistent() && expiry > 0) {
-            protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "session expiry set on DISCONNECT after 0 on CONNECT"); // MQTT-3.14.2-2
+            protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "session expiry set on DISCONNECT after 0 on CONNECT"); // MQTT 5.0 §3.14.2.2.2
             return;
         }
         if (session.persistent()) {
@@ -350,9 +354,26 @@ public final class Connection implements Outlet {
     @Override
     public void publish(int packetId, Message m, int qos, boolean dup, boolean retain) {
         ack(() -> {
-            MqttProperties props = v5 ? m.properties().toMqtt(System.currentTimeMillis(), subscriptionIds(m)) : MqttProperties.NO_PROPERTIES;
-            endpoint.publish(m.topic(), Buffer.buffer(m.payload()), MqttQoS.valueOf(qos), dup, retain, packetId, props);
+            String topic = m.topic();
+            MqttProperties props = MqttProperties.NO_PROPERTIES;
+            if (v5) {
+                props = m.properties().toMqtt(System.currentTimeMillis(), subscriptionIds(m));
+                if (aliases != null) {
+                    topic = alias(topic, props);
+                }
+            }
+            endpoint.publish(topic, Buffer.buffer(m.payload()), MqttQoS.valueOf(qos), dup, retain, packetId, props);
         });
+    }
+
+    /** Adds a Topic Alias where one is or can be assigned; returns the topic to send (empty once aliased). */
+    private String alias(String topic, MqttProperties props) {
+        int known = aliases.known(topic);
+        int alias = known > 0 ? known : aliases.assign(topic);
+        if (alias > 0) {
+            props.add(intProp(MqttPropertyType.TOPIC_ALIAS, alias));
+        }
+        return known > 0 ? "" : topic;
     }
 
     /** The identifiers of this session's subscriptions that match the message (MQTT-3.3.4-3). */
