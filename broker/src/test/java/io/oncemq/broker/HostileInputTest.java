@@ -70,7 +70,7 @@ class HostileInputTest {
     }
 
     @Test
-    void remainingLengthOverFourBytesIsMalformed_MQTT_1_5_5_1() throws Exception {
+    void remainingLengthOverFourBytesIsMalformed() throws Exception {
         assertClosedWith5(new byte[]{0x30, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x7F}, 0x81);
     }
 

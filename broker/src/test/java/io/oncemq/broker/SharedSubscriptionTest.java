@@ -24,7 +24,7 @@ class SharedSubscriptionTest {
     final TestNode node = new TestNode();
 
     @Test
-    void eachMessageGoesToOneMemberOfTheGroup_MQTT_4_8_2_3() throws Exception {
+    void eachMessageGoesToOneMemberOfTheGroup() throws Exception {
         Mqtt5BlockingClient a = node.v5Client("member-a");
         MqttClient b = new MqttClient("tcp://127.0.0.1:" + node.port(), "member-b-311", new MemoryPersistence());
         MqttConnectOptions o = new MqttConnectOptions();
@@ -55,7 +55,7 @@ class SharedSubscriptionTest {
     }
 
     @Test
-    void messagesInFlightToAMemberWhoseSessionEndsGoToAnotherMember_MQTT_4_8_2_6() throws Exception {
+    void qos1MessagesInFlightToAMemberWhoseSessionEndsGoToAnotherMember() throws Exception {
         Mqtt5BlockingClient stayer = node.v5Client("stayer");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = stayer.publishes(MqttGlobalPublishFilter.ALL)) {
             try (RawClient leaver = new RawClient(node.port())) {
@@ -75,7 +75,7 @@ class SharedSubscriptionTest {
     }
 
     @Test
-    void aKeptMemberGetsItsUnacknowledgedMessageAgainOnReconnect_MQTT_4_8_2_5() throws Exception {
+    void aKeptMemberGetsItsUnacknowledgedMessageAgainOnReconnect() throws Exception {
         try (RawClient member = new RawClient(node.port())) {
             member.connectAndSubscribe("kept-member", false, "$share/g/work", 1);
             Mqtt5BlockingClient pub = node.v5Client("pub");
