@@ -114,12 +114,21 @@ public final class LoadRun {
     }
 
     private Mqtt5AsyncClient connect(String id, String server) {
+        Mqtt5AsyncClient c = connect(id, server, spec.sessionExpiry(), spec.window());
+        clients.add(c);
+        return c;
+    }
+
+    /**
+     * An MQTT 5 client connected to {@code host:port} with a clean start: {@code sessionExpiry} 0 for a clean
+     * session, more for a kept (journaled) one; {@code receiveMaximum} bounds what the broker sends it unacknowledged.
+     */
+    public static Mqtt5AsyncClient connect(String id, String server, long sessionExpiry, int receiveMaximum) {
         int colon = server.lastIndexOf(':');
         Mqtt5AsyncClient c = Mqtt5Client.builder().identifier(id).serverHost(server.substring(0, colon))
                 .serverPort(Integer.parseInt(server.substring(colon + 1))).buildAsync();
-        c.connectWith().cleanStart(true).sessionExpiryInterval(spec.sessionExpiry()).restrictions().receiveMaximum(Math.max(spec.window(), 1)).applyRestrictions()
+        c.connectWith().cleanStart(true).sessionExpiryInterval(sessionExpiry).restrictions().receiveMaximum(Math.max(receiveMaximum, 1)).applyRestrictions()
                 .send().join();
-        clients.add(c);
         return c;
     }
 
