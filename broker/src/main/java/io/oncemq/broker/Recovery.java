@@ -6,10 +6,12 @@ import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.broker.session.WillMessage;
 import io.oncemq.broker.topic.Subscription;
 import io.oncemq.journal.JournalState;
 import io.oncemq.journal.Record;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,7 @@ final class Recovery {
                 postOffice.retained().set(m);
             }
         });
+        List<Session> withWill = new ArrayList<>();
         for (JournalState.SessionState ss : state.sessions().values()) {
             Session s = sessions.restore(ss.clientId(), home);
             s.persistence(true, ss.expirySeconds());
@@ -58,9 +61,15 @@ final class Recovery {
                 }
             });
             ss.receipts().forEach((packetId, id) -> s.inbound().hold(packetId, id));
+            if (ss.will() != null) {
+                s.restoreWill(WillMessage.of(ss.will()));
+                withWill.add(s);
+            }
             sessions.scheduleExpiry(s);
         }
         routeUnrouted(state, messages);
+        // the connections of kept sessions ended with the node: their wills are due as after any broken connection
+        withWill.forEach(s -> s.willDue(postOffice));
         return state.sessions().size();
     }
 

@@ -1,5 +1,8 @@
 package io.oncemq.broker;
 
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import io.oncemq.journal.ChronicleJournal;
 import io.oncemq.journal.Durability;
 import io.oncemq.journal.JournalOptions;
@@ -19,7 +22,7 @@ import static io.oncemq.broker.RawClient.PUBREL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Start-up from a journal: held receipts that never got routed are routed once (DESIGN.md E3). */
+/** Start-up from a journal: held receipts that never got routed are routed once (DESIGN.md E3); kept sessions' wills. */
 class RecoveryTest {
 
     @RegisterExtension
@@ -59,6 +62,52 @@ class RecoveryTest {
         try (RawClient sub = new RawClient(node.port())) {
             sub.connect("sub", false, 0, 4);
             assertTrue(sub.silentFor(Duration.ofMillis(500)), "routed once: not again after another restart");
+        }
+    }
+
+    /** A kept 5.0 session with a will, connected when the node stops. */
+    private Mqtt5BlockingClient connectWithWill() {
+        Mqtt5BlockingClient c = Mqtt5Client.builder().identifier("dying").serverHost("127.0.0.1").serverPort(node.port())
+                .willPublish().topic("will/dying").payload("gone".getBytes()).qos(MqttQos.AT_LEAST_ONCE).applyWillPublish()
+                .buildBlocking();
+        c.connectWith().cleanStart(false).sessionExpiryInterval(300).send();
+        return c;
+    }
+
+    /** A kept 3.1.1 watcher on will/#, disconnected so that what arrives meanwhile is queued. */
+    private void watch() throws Exception {
+        new RawClient(node.port()).connectAndSubscribe("watch", false, "will/#", 1).close();
+    }
+
+    @Test
+    void aKeptSessionsWillIsJournaledAndPublishedAfterTheNodeRestarts_MQTT_3_1_2_7() throws Exception {
+        watch();
+        Mqtt5BlockingClient dying = connectWithWill();
+        node.restart(); // the connection ends with the node, without DISCONNECT
+        try (RawClient w = new RawClient(node.port())) {
+            assertEquals(1, w.connect("watch", false, 0, 4).body()[0], "session present");
+            RawClient.Packet will = w.expect(PUBLISH);
+            assertEquals("will/dying", will.topic());
+            assertEquals("gone", will.payload311());
+            w.ack(RawClient.PUBACK, will.publishId());
+        } finally {
+            dying.toAsync().disconnect();
+        }
+        node.restart();
+        try (RawClient w = new RawClient(node.port())) {
+            w.connect("watch", false, 0, 4);
+            assertTrue(w.silentFor(Duration.ofMillis(500)), "published once: not again after another restart");
+        }
+    }
+
+    @Test
+    void aWillDiscardedByDisconnectIsNotPublishedAfterARestart_MQTT_3_1_2_10() throws Exception {
+        watch();
+        connectWithWill().disconnect();
+        node.restart();
+        try (RawClient w = new RawClient(node.port())) {
+            w.connect("watch", false, 0, 4);
+            assertTrue(w.silentFor(Duration.ofMillis(500)), "no will after a normal DISCONNECT");
         }
     }
 }

@@ -25,6 +25,7 @@ public final class JournalState {
         private final Map<Long, Integer> queue = new LinkedHashMap<>();
         private final Map<Integer, Inflight> inflight = new LinkedHashMap<>();
         private final Map<Integer, Long> receipts = new LinkedHashMap<>();
+        private Record.WillStored will;
 
         SessionState(String clientId, long expirySeconds) {
             this.clientId = clientId;
@@ -57,6 +58,11 @@ public final class JournalState {
         /** Inbound QoS 2 packet id held to its message id. */
         public Map<Integer, Long> receipts() {
             return receipts;
+        }
+
+        /** The will the session holds, or null. */
+        public Record.WillStored will() {
+            return will;
         }
     }
 
@@ -163,6 +169,10 @@ public final class JournalState {
             });
         } else if (r instanceof Record.ReceiptReleased rel) {
             session(rel.clientId()).ifPresent(s -> releaseReceipt(s.receipts.remove(rel.packetId())));
+        } else if (r instanceof Record.WillStored w) {
+            session(w.clientId()).ifPresent(s -> s.will = w);
+        } else if (r instanceof Record.WillCleared w) {
+            session(w.clientId()).ifPresent(s -> s.will = null);
         }
     }
 
@@ -215,6 +225,9 @@ public final class JournalState {
                 }
             });
             s.receipts.forEach((p, id) -> out.add(new Record.ReceiptHeld(s.clientId, p, id)));
+            if (s.will != null) {
+                out.add(s.will);
+            }
         }
         retained.forEach((topic, id) -> out.add(new Record.RetainedSet(topic, id)));
         for (SessionState s : sessions.values()) {
@@ -231,7 +244,7 @@ public final class JournalState {
     public int snapshotSize() {
         int n = 1 + messages.size() + retained.size();
         for (SessionState s : sessions.values()) {
-            n += 1 + s.subscriptions.size() + s.queue.size() + 3 * s.inflight.size() + 2 * s.receipts.size();
+            n += 2 + s.subscriptions.size() + s.queue.size() + 3 * s.inflight.size() + 2 * s.receipts.size();
         }
         return n;
     }

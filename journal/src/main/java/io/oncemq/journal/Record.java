@@ -65,4 +65,15 @@ public sealed interface Record {
 
     /** Message ids at or below this value have been used; written by snapshots so ids never repeat. */
     record MessageIdFloor(long messageId) implements Record {}
+
+    /**
+     * A kept session's will, stored with the session (MQTT-3.1.2-7) so that a restart still publishes it.
+     * {@code properties} is the broker's encoding with any expiry relative to publication; the will's own
+     * {@code delaySeconds} is its Will Delay Interval. Replaces an earlier will of the session.
+     */
+    record WillStored(String clientId, String topic, int qos, boolean retain, byte[] payload, byte[] properties,
+                      long delaySeconds) implements Record {}
+
+    /** The session's will is gone: published, or discarded by a normal DISCONNECT or a new CONNECT. */
+    record WillCleared(String clientId) implements Record {}
 }

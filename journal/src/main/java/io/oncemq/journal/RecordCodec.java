@@ -30,6 +30,8 @@ public final class RecordCodec {
     private static final byte RETAINED_SET = 14;
     private static final byte RETAINED_CLEARED = 15;
     private static final byte MESSAGE_ID_FLOOR = 16;
+    private static final byte WILL_STORED = 17;
+    private static final byte WILL_CLEARED = 18;
 
     private byte[] buf = new byte[4096];
     private int len;
@@ -137,6 +139,18 @@ public final class RecordCodec {
         } else if (r instanceof Record.MessageIdFloor f) {
             writeByte(MESSAGE_ID_FLOOR);
             writeLong(f.messageId());
+        } else if (r instanceof Record.WillStored w) {
+            writeByte(WILL_STORED);
+            writeString(w.clientId());
+            writeString(w.topic());
+            writeByte((byte) w.qos());
+            writeByte((byte) (w.retain() ? 1 : 0));
+            writeBytes(w.payload());
+            writeBytes(w.properties());
+            writeLong(w.delaySeconds());
+        } else if (r instanceof Record.WillCleared w) {
+            writeByte(WILL_CLEARED);
+            writeString(w.clientId());
         } else {
             throw new IllegalArgumentException("no codec for " + r.getClass());
         }
@@ -176,6 +190,9 @@ public final class RecordCodec {
             case RETAINED_SET -> new Record.RetainedSet(in.readString(), in.readLong());
             case RETAINED_CLEARED -> new Record.RetainedCleared(in.readString());
             case MESSAGE_ID_FLOOR -> new Record.MessageIdFloor(in.readLong());
+            case WILL_STORED -> new Record.WillStored(in.readString(), in.readString(), in.readByte(), in.readByte() != 0,
+                    in.readBytes(), in.readBytes(), in.readLong());
+            case WILL_CLEARED -> new Record.WillCleared(in.readString());
             default -> throw new CorruptRecordException("unknown record type " + type);
         };
     }

@@ -98,4 +98,17 @@ class JournalStateTest {
     private static JournalState rebuilt(JournalState s) {
         return apply(s.snapshotRecords().toArray(Record[]::new));
     }
+
+    @Test
+    void aWillStaysWithItsSessionUntilClearedAndIsInTheSnapshot() {
+        Record.WillStored will = new Record.WillStored("c", "gone", 1, false, new byte[]{1}, new byte[0], 30);
+        JournalState s = apply(new Record.SessionOpened("c", 60), will);
+        assertEquals(will, s.sessions().get("c").will());
+        assertTrue(s.snapshotRecords().contains(will), "a compaction keeps the will");
+        s.apply(new Record.WillCleared("c"));
+        assertEquals(null, s.sessions().get("c").will());
+        s.apply(will);
+        s.apply(new Record.SessionEnded("c"));
+        assertTrue(s.snapshotRecords().stream().noneMatch(r -> r instanceof Record.WillStored), "the will ends with its session");
+    }
 }

@@ -28,6 +28,8 @@ class RecordCodecTest {
                 new Record.RetainedSet("a/b", 42),
                 new Record.RetainedCleared("a/b"),
                 new Record.MessageIdFloor(Long.MAX_VALUE),
+                new Record.WillStored("c-ü", "last/words", 1, true, new byte[]{4, 5}, new byte[]{6}, 30),
+                new Record.WillCleared("c-ü"),
                 new Record.Unsubscribed("c-ü", "a/+/#"),
                 new Record.SessionEnded("c-ü"));
     }
@@ -44,6 +46,12 @@ class RecordCodecTest {
                 assertEquals(List.of(m.messageId(), m.topic(), m.qos(), m.retain()), List.of(b.messageId(), b.topic(), b.qos(), b.retain()));
                 assertArrayEquals(m.payload(), b.payload());
                 assertArrayEquals(m.properties(), b.properties());
+            } else if (records.get(i) instanceof Record.WillStored w) {
+                Record.WillStored b = (Record.WillStored) back.get(i);
+                assertEquals(List.of(w.clientId(), w.topic(), w.qos(), w.retain(), w.delaySeconds()),
+                        List.of(b.clientId(), b.topic(), b.qos(), b.retain(), b.delaySeconds()));
+                assertArrayEquals(w.payload(), b.payload());
+                assertArrayEquals(w.properties(), b.properties());
             } else {
                 assertEquals(records.get(i), back.get(i));
             }

@@ -55,7 +55,6 @@ public final class Connection implements Outlet {
     private final SessionRegistry sessions;
     private final Subscriptions subscriptions;
     private final InboundPublishes inbound;
-    private final Will will;
     private final ClientSocket socket;
     private String clientId;
     private boolean v5;
@@ -80,7 +79,6 @@ public final class Connection implements Outlet {
         this.sessions = node.sessions();
         this.subscriptions = new Subscriptions(this, postOffice, config);
         this.inbound = new InboundPublishes(this, postOffice, config, loop);
-        this.will = new Will(this, postOffice, endpoint.will());
         this.socket = new ClientSocket(endpoint);
     }
 
@@ -195,6 +193,7 @@ public final class Connection implements Outlet {
         if (persistent) {
             loop.record(new Record.SessionOpened(clientId, p.expiry()));
         }
+        s.will(Will.of(endpoint.will()));
         session = s;
         if (v5) {
             s.outbound().clientReceiveMaximum((int) intProperty(endpoint.connectProperties(), MqttPropertyType.RECEIVE_MAXIMUM, 65535));
@@ -240,8 +239,8 @@ public final class Connection implements Outlet {
 
     private void onDisconnect(MqttDisconnectMessage m) {
         // 5.0 reason 0x04 asks for the will; any other DISCONNECT discards it (MQTT-3.14.4-3)
-        if (m.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE) {
-            will.discard();
+        if (m.code() != MqttDisconnectReasonCode.WITH_WILL_MESSAGE && session != null) {
+            session.discardWill();
         }
         if (!v5 || session == null) {
             return;
@@ -266,7 +265,7 @@ public final class Connection implements Outlet {
             node.connections().closed();
         }
         if (!takenOver && !node.stopping() && session != null) {
-            will.publish(session);
+            session.willDue(postOffice);
         }
         if (session != null) {
             sessions.detach(session, this);
@@ -278,7 +277,7 @@ public final class Connection implements Outlet {
     private void takenOver() {
         takenOver = true;
         if (loop.inLoop() && session != null && endpoint.isConnected()) {
-            will.publish(session);
+            session.willDue(postOffice);
             log.info("client {} taken over by a new connection", clientId);
             if (v5) {
                 endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER,

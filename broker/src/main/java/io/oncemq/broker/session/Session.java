@@ -5,7 +5,12 @@ import io.oncemq.broker.qos.InboundFlow;
 import io.oncemq.broker.qos.OutboundFlow;
 import io.oncemq.broker.topic.Subscription;
 
+import io.oncemq.journal.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,6 +20,8 @@ import java.util.Map;
  */
 public final class Session {
 
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
     private final String clientId;
     private volatile JournalBatcher loop;
     private volatile boolean persistent;
@@ -23,6 +30,8 @@ public final class Session {
     private Object connection;
     private volatile Outlet outlet;
     private long expiryTimer = -1;
+    private WillMessage will;
+    private boolean willJournaled;
     private Runnable pendingWill;
     private long willTimer = -1;
     private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
@@ -112,8 +121,70 @@ public final class Session {
         this.expiryTimer = timerId;
     }
 
+    /**
+     * The will of the connection that now holds the session, or null; a kept session journals it, so a
+     * restart still publishes it (replacing or clearing the one an earlier connection left).
+     */
+    public void will(WillMessage w) {
+        will = w;
+        if (persistent && w != null) {
+            loop.record(w.toRecord(clientId));
+            willJournaled = true;
+        } else {
+            clearJournaledWill();
+        }
+    }
+
+    /** The will a kept session held when the node stopped, as the journal had it. */
+    public void restoreWill(WillMessage w) {
+        will = w;
+        willJournaled = true;
+    }
+
+    /** A normal DISCONNECT: the will is deleted without being published (MQTT-3.1.2-10, -3.14.4-3). */
+    public void discardWill() {
+        will = null;
+        clearJournaledWill();
+    }
+
+    private void clearJournaledWill() {
+        if (willJournaled) {
+            loop.record(new Record.WillCleared(clientId));
+            willJournaled = false;
+        }
+    }
+
+    /**
+     * The connection ended without a normal DISCONNECT, or the node restarted while it was open: the will
+     * goes now, or after its Will Delay Interval (at most the session's expiry) if the session is kept and
+     * no connection resumes it first (MQTT-3.1.3-9).
+     */
+    public void willDue(PostOffice postOffice) {
+        WillMessage w = will;
+        if (w == null) {
+            return;
+        }
+        if (w.delaySeconds() == 0 || !persistent) {
+            sendWill(postOffice, w);
+        } else {
+            delayWill(Math.min(w.delaySeconds(), expirySeconds), () -> sendWill(postOffice, w));
+        }
+    }
+
+    private void sendWill(PostOffice postOffice, WillMessage w) {
+        if (will != w) {
+            return; // replaced by a newer connection's will
+        }
+        will = null;
+        clearJournaledWill();
+        Message m = w.toMessage(postOffice.nextMessageId(), System.currentTimeMillis());
+        List<PostOffice.Target> targets = postOffice.route(m, clientId, loop, List.of());
+        loop.then(() -> postOffice.dispatch(m, targets));
+        log.info("client {}: will published on {}", clientId, m.topic());
+    }
+
     /** A will waiting for its delay; dropped if a connection resumes the session first. */
-    public void delayWill(long seconds, Runnable publish) {
+    private void delayWill(long seconds, Runnable publish) {
         pendingWill = publish;
         willTimer = loop.context().owner().setTimer(seconds * 1000, id -> run(() -> {
             if (willTimer == id) {
