@@ -1,8 +1,15 @@
 package io.oncemq.broker.server;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -65,6 +72,20 @@ final class ClientSocket {
                 }
             }
         });
+    }
+
+    /**
+     * Writes a PUBLISH with the message's payload wrapped, not copied (vertx-mqtt's endpoint copies it
+     * twice per subscriber). False if the socket is not reachable: the caller uses the endpoint then.
+     */
+    boolean publish(String topic, byte[] payload, int qos, boolean dup, boolean retain, int packetId, MqttProperties props) {
+        if (socket == null) {
+            return false;
+        }
+        MqttFixedHeader header = new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(qos), retain, 0);
+        socket.writeMessage(new MqttPublishMessage(header, new MqttPublishVariableHeader(topic, packetId, props),
+                Unpooled.wrappedBuffer(payload)));
+        return true;
     }
 
     /** True while the socket's outbound buffer is above its high-water mark. */

@@ -14,6 +14,7 @@ import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.broker.topic.SharedGroup;
+import io.oncemq.broker.topic.Subscription;
 import io.oncemq.broker.topic.Topics;
 import io.oncemq.journal.Record;
 import io.vertx.core.buffer.Buffer;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -361,7 +363,9 @@ public final class Connection implements Outlet {
                     topic = alias(topic, props);
                 }
             }
-            endpoint.publish(topic, Buffer.buffer(m.payload()), MqttQoS.valueOf(qos), dup, retain, packetId, props);
+            if (!socket.publish(topic, m.payload(), qos, dup, retain, packetId, props)) {
+                endpoint.publish(topic, Buffer.buffer(m.payload()), MqttQoS.valueOf(qos), dup, retain, packetId, props);
+            }
         });
     }
 
@@ -377,13 +381,20 @@ public final class Connection implements Outlet {
 
     /** The identifiers of this session's subscriptions that match the message (MQTT-3.3.4-3). */
     private List<Integer> subscriptionIds(Message m) {
-        List<Integer> ids = new ArrayList<>(1);
-        session.subscriptions().forEach((filter, sub) -> {
-            String[] shared = SharedGroup.parse(filter);
-            if (sub.identifier() > 0 && Topics.matches(shared == null ? filter : shared[1], m.topic())) {
-                ids.add(sub.identifier());
+        List<Integer> ids = List.of();
+        for (Map.Entry<String, Subscription> e : session.subscriptions().entrySet()) {
+            int id = e.getValue().identifier();
+            if (id == 0) {
+                continue; // most subscriptions have none: no parsing or matching per message for them
             }
-        });
+            String[] shared = SharedGroup.parse(e.getKey());
+            if (Topics.matches(shared == null ? e.getKey() : shared[1], m.topic())) {
+                if (ids.isEmpty()) {
+                    ids = new ArrayList<>(1);
+                }
+                ids.add(id);
+            }
+        }
         return ids;
     }
 
