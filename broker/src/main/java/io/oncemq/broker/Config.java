@@ -15,7 +15,7 @@ import java.util.TreeSet;
  * @param host                  address the listener binds ({@code host}, default 0.0.0.0)
  * @param dataDir               folder of the journal ({@code data}, default ./data)
  * @param durability            when a journal append counts as durable ({@code durability}: page-cache or fsync)
- * @param eventLoops            event-loop threads, one MQTT verticle each ({@code event-loops}, default 2 × cores)
+ * @param eventLoops            event-loop threads, one MQTT verticle each ({@code event-loops}, default the number of cores)
  * @param maxInflight           unacknowledged QoS 1/2 PUBLISHes towards one client ({@code max-inflight}, default 100)
  * @param maxQueued             messages queued for one session beyond its window ({@code max-queued}, default 10000)
  * @param maxPacketSize         largest inbound MQTT packet in bytes ({@code max-packet-size}, default 1 MiB, at most 3 MiB)
@@ -62,7 +62,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.text("host", "0.0.0.0"),
                 Path.of(s.text("data", "data")),
                 s.durability(),
-                s.intIn("event-loops", 2 * Runtime.getRuntime().availableProcessors(), 1, 1024, "a whole number 1-1024"),
+                s.intIn("event-loops", Runtime.getRuntime().availableProcessors(), 1, 1024, "a whole number 1-1024"),
                 s.intIn("max-inflight", 100, 1, 65535, "a whole number 1-65535"),
                 s.intIn("max-queued", 10_000, 0, Integer.MAX_VALUE, "a whole number >= 0"),
                 s.intIn("max-packet-size", 1024 * 1024, 16, MAX_PACKET_SIZE, "bytes, 16-" + MAX_PACKET_SIZE),
