@@ -98,6 +98,18 @@ public final class Connection implements Outlet {
             int aliasMaximum = (int) Math.min(config.topicAliasMaximum(), intProperty(connect, MqttPropertyType.TOPIC_ALIAS_MAXIMUM, 0));
             aliases = aliasMaximum > 0 ? new OutboundAliases(aliasMaximum) : null; // MQTT-3.1.2-26, -27: within the client's maximum, none if it allows none
         }
+        if (endpoint.will() != null && endpoint.will().isWillFlag() && endpoint.will().getWillQos() > 2) {
+            // MQTT-3.1.2-14 (5.0: MQTT-3.1.2-12): Will QoS 3 is malformed; close without CONNACK (MQTT-3.1.4-1)
+            log.warn("client {}: CONNECT with Will QoS 3; closing connection", clientId);
+            closeQuietly();
+            return;
+        }
+        if (clientId != null && clientId.getBytes(StandardCharsets.UTF_8).length > config.maxClientIdLength()) {
+            // the codec accepts any length at 3.1.1 and 5.0: max-client-id-length is ours to enforce (MQTT-3.1.3-9)
+            refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                    "client id longer than max-client-id-length " + config.maxClientIdLength());
+            return;
+        }
         if (v5 && connect.getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
             refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD, "enhanced authentication is not offered");
             return;
@@ -168,7 +180,7 @@ public final class Connection implements Outlet {
     }
 
     private void installHandlers() {
-        socket.guard(new PacketValidator());
+        socket.guard(new PacketValidator(v5));
         endpoint.closeHandler(v -> onClose());
         endpoint.exceptionHandler(this::onBadInput);
         endpoint.publishHandler(inbound::onPublish);

@@ -8,6 +8,10 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
@@ -17,7 +21,8 @@ import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
 
 /**
  * Checks what the codec lets through and vertx-mqtt would mishandle (throw, or ignore without closing):
- * a second CONNECT, packet types only a server sends, reserved fixed-header flags, unknown reason codes.
+ * a second CONNECT, packet types only a server sends, reserved fixed-header flags, unknown reason codes,
+ * SUBSCRIBE and UNSUBSCRIBE without filters, reserved bits in a 3.1.1 requested QoS byte.
  * A violation is reported as a {@link Violation}, so the connection closes with its reason code.
  */
 final class PacketValidator extends ChannelInboundHandlerAdapter {
@@ -30,6 +35,13 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
             super(message);
             this.reason = reason;
         }
+    }
+
+    /** Whether the connection speaks 5.0, where the SUBSCRIBE option bits 2-5 have a meaning. */
+    private final boolean v5;
+
+    PacketValidator(boolean v5) {
+        this.v5 = v5;
     }
 
     @Override
@@ -45,7 +57,7 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    private static Violation problem(MqttMessage m) {
+    private Violation problem(MqttMessage m) {
         MqttMessageType type = m.fixedHeader().messageType();
         switch (type) {
             case CONNECT:
@@ -58,12 +70,36 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
                 if (m.fixedHeader().qosLevel() != MqttQoS.AT_LEAST_ONCE || m.fixedHeader().isDup() || m.fixedHeader().isRetain()) {
                     return malformed("reserved flags of " + type + " are not 0010");
                 }
+                if (type == MqttMessageType.SUBSCRIBE) {
+                    return subscribePayload((MqttSubscribeMessage) m);
+                }
+                if (type == MqttMessageType.UNSUBSCRIBE && ((MqttUnsubscribeMessage) m).payload().topics().isEmpty()) {
+                    return new Violation(MqttDisconnectReasonCode.PROTOCOL_ERROR, "UNSUBSCRIBE without topic filters"); // MQTT-3.10.3-2
+                }
                 return type == MqttMessageType.PUBREL ? reasonCode(m, type) : null;
             case PUBACK, PUBREC, PUBCOMP, DISCONNECT:
                 return reasonCode(m, type);
             default:
                 return null;
         }
+    }
+
+    /** At least one filter (MQTT-3.8.3-3); at 3.1.1 the option byte holds the QoS only (MQTT-3.8.3-4). */
+    private Violation subscribePayload(MqttSubscribeMessage m) {
+        if (m.payload().topicSubscriptions().isEmpty()) {
+            return new Violation(MqttDisconnectReasonCode.PROTOCOL_ERROR, "SUBSCRIBE without topic filters");
+        }
+        if (v5) {
+            return null;
+        }
+        for (MqttTopicSubscription sub : m.payload().topicSubscriptions()) {
+            MqttSubscriptionOption o = sub.option();
+            // the codec reads bits 2-5 as 5.0 options whatever the version, and drops bits 6-7 unseen
+            if (o.isNoLocal() || o.isRetainAsPublished() || o.retainHandling() != MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE) {
+                return malformed("reserved bits set in the requested QoS byte of " + sub.topicFilter());
+            }
+        }
+        return null;
     }
 
     private static Violation malformed(String what) {
