@@ -54,6 +54,14 @@ final class RawClient implements AutoCloseable {
             return new String(body, start, body.length - start, StandardCharsets.UTF_8);
         }
 
+        /** The payload of a 5.0 PUBLISH: after the topic, the packet id (QoS 1/2) and the properties. */
+        String payload5() {
+            int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            int[] pos = {2 + len + ((flags() & 6) != 0 ? 2 : 0)};
+            int propsLen = varint(body, pos);
+            return new String(body, pos[0] + propsLen, body.length - pos[0] - propsLen, StandardCharsets.UTF_8);
+        }
+
         /** The properties of a 5.0 QoS 1/2 PUBLISH as (identifier, raw value bytes) in order. */
         List<int[]> publishProperties5() {
             int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
