@@ -7,6 +7,8 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
@@ -23,7 +25,7 @@ import java.util.Set;
 /**
  * Checks what the codec lets through and vertx-mqtt would mishandle (throw, or ignore without closing):
  * a second CONNECT, packet types only a server sends, reserved fixed-header flags, unknown reason codes,
- * Topic Alias 0 or one never set on this connection.
+ * SUBSCRIBE or UNSUBSCRIBE without a filter, Topic Alias 0 or one never set on this connection.
  * A violation is reported as a {@link Violation}, so the connection closes with its reason code.
  */
 final class PacketValidator extends ChannelInboundHandlerAdapter {
@@ -68,6 +70,11 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
                 // reserved flags 0010 (MQTT-3.6.1-1, 3.8.1-1, 3.10.1-1)
                 if (m.fixedHeader().qosLevel() != MqttQoS.AT_LEAST_ONCE || m.fixedHeader().isDup() || m.fixedHeader().isRetain()) {
                     return malformed("reserved flags of " + type + " are not 0010");
+                }
+                if (m instanceof MqttSubscribeMessage sub && sub.payload().topicSubscriptions().isEmpty()
+                        || m instanceof MqttUnsubscribeMessage unsub && unsub.payload().topics().isEmpty()) {
+                    // the codec accepts an empty list (MQTT-3.8.3-2, 3.10.3-2)
+                    return new Violation(MqttDisconnectReasonCode.PROTOCOL_ERROR, type + " without a topic filter");
                 }
                 return type == MqttMessageType.PUBREL ? reasonCode(m, type) : null;
             case PUBACK, PUBREC, PUBCOMP, DISCONNECT:
