@@ -310,7 +310,24 @@ final class RawClient implements AutoCloseable {
     }
 
     Packet read() throws IOException {
-        int header = in.readUnsignedByte();
+        return readAfter(in.readUnsignedByte());
+    }
+
+    /** The next packet if one starts to arrive within the window, else null (nothing is consumed then). */
+    Packet readWithin(Duration window) throws IOException {
+        socket.setSoTimeout((int) window.toMillis());
+        int header;
+        try {
+            header = in.readUnsignedByte();
+        } catch (SocketTimeoutException nothing) {
+            return null;
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+        return readAfter(header);
+    }
+
+    private Packet readAfter(int header) throws IOException {
         int len = 0;
         int shift = 0;
         int b;

@@ -132,7 +132,7 @@ class Spec3_1ConnectTest {
     }
 
     @Test
-    void connectWithoutClientIdentifierIsClosed_MQTT_3_1_3_3() throws Exception {
+    void connectWithoutClientIdentifierIsClosedByTheConnectTimeout_MQTT_3_1_3_3() throws Exception {
         assertRefused(connect("MQTT", 5, CLEAN), 0x81);
     }
 

@@ -194,7 +194,7 @@ public final class Connection implements Outlet {
         endpoint.publishHandler(inbound::onPublish);
         endpoint.publishReleaseHandler(inbound::onPubrel);
         endpoint.publishAcknowledgeHandler(id -> session.outbound().onPuback(id));
-        endpoint.publishReceivedHandler(id -> session.outbound().onPubrec(id));
+        endpoint.publishReceivedMessageHandler(m -> session.outbound().onPubrec(m.messageId(), m.code() != null && m.code().isError()));
         endpoint.publishCompletionHandler(id -> session.outbound().onPubcomp(id));
         endpoint.subscribeHandler(subscriptions::subscribe);
         endpoint.unsubscribeHandler(subscriptions::unsubscribe);
