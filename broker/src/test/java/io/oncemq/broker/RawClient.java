@@ -54,6 +54,14 @@ final class RawClient implements AutoCloseable {
             return new String(body, start, body.length - start, StandardCharsets.UTF_8);
         }
 
+        /** The payload of a 5.0 PUBLISH: after the topic, the packet id (QoS 1/2) and the properties. */
+        String payload5() {
+            int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            int[] pos = {2 + len + ((flags() & 6) != 0 ? 2 : 0)};
+            int propsLen = varint(body, pos);
+            return new String(body, pos[0] + propsLen, body.length - pos[0] - propsLen, StandardCharsets.UTF_8);
+        }
+
         /** The properties of a 5.0 QoS 1/2 PUBLISH as (identifier, raw value bytes) in order. */
         List<int[]> publishProperties5() {
             int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
@@ -156,6 +164,8 @@ final class RawClient implements AutoCloseable {
     static final int PUBREL = 6;
     static final int PUBCOMP = 7;
     static final int SUBACK = 9;
+    static final int UNSUBACK = 11;
+    static final int PINGRESP = 13;
     static final int DISCONNECT = 14;
 
     private final Socket socket;
@@ -300,7 +310,24 @@ final class RawClient implements AutoCloseable {
     }
 
     Packet read() throws IOException {
-        int header = in.readUnsignedByte();
+        return readAfter(in.readUnsignedByte());
+    }
+
+    /** The next packet if one starts to arrive within the window, else null (nothing is consumed then). */
+    Packet readWithin(Duration window) throws IOException {
+        socket.setSoTimeout((int) window.toMillis());
+        int header;
+        try {
+            header = in.readUnsignedByte();
+        } catch (SocketTimeoutException nothing) {
+            return null;
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+        return readAfter(header);
+    }
+
+    private Packet readAfter(int header) throws IOException {
         int len = 0;
         int shift = 0;
         int b;
@@ -374,6 +401,85 @@ final class RawClient implements AutoCloseable {
         b.write(bytes.length >> 8);
         b.write(bytes.length & 0xFF);
         b.writeBytes(bytes);
+    }
+
+    /** CONNECT at 5.0 with the Clean Start flag given and encoded properties; returns the CONNACK. */
+    Packet connect5(String clientId, boolean cleanStart, byte[] properties) throws IOException {
+        write(packet(0x10, field("MQTT"), bytes(5, cleanStart ? 2 : 0, 0, 0, properties.length), properties, field(clientId)));
+        return read();
+    }
+
+    /** A 5.0 PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code and no properties. */
+    void ack5(int type, int packetId, int reason) throws IOException {
+        write(packet(type << 4 | (type == PUBREL ? 2 : 0), bytes(packetId >> 8, packetId & 0xFF, reason)));
+    }
+
+    /** A 5.0 UNSUBSCRIBE of the filters, without properties. */
+    void unsubscribe5(int packetId, String... filters) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(bytes(packetId >> 8, packetId & 0xFF, 0));
+        for (String f : filters) {
+            b.writeBytes(field(f));
+        }
+        write(packet(0xA2, b.toByteArray()));
+    }
+
+    /** The next packet, or null if the broker closed the connection instead. */
+    Packet readOrEnd() throws IOException {
+        try {
+            return read();
+        } catch (EOFException | java.net.SocketException closed) {
+            return null;
+        }
+    }
+
+    /** A whole packet: first byte, the minimal remaining length of the parts, then the parts in order. */
+    static byte[] packet(int header, byte[]... parts) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            body.writeBytes(part);
+        }
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        p.write(header);
+        int len = body.size();
+        do {
+            int digit = len % 128;
+            len /= 128;
+            p.write(len > 0 ? digit | 0x80 : digit);
+        } while (len > 0);
+        p.writeBytes(body.toByteArray());
+        return p.toByteArray();
+    }
+
+    /** A string field (two-byte length, then the bytes) of raw bytes, which need not be valid UTF-8. */
+    static byte[] field(byte[] raw) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(raw.length >> 8);
+        b.write(raw.length & 0xFF);
+        b.writeBytes(raw);
+        return b.toByteArray();
+    }
+
+    static byte[] field(String s) {
+        return field(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Bytes from ints, for hand-built packets. */
+    static byte[] bytes(int... values) {
+        byte[] out = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (byte) values[i];
+        }
+        return out;
+    }
+
+    /** Parts joined into one array. */
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            b.writeBytes(part);
+        }
+        return b.toByteArray();
     }
 
     @Override

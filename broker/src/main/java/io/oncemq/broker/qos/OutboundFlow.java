@@ -170,8 +170,22 @@ public final class OutboundFlow {
 
     /** PUBREC(q): durable before PUBREL(q), so a crash never resends PUBLISH(q) after the client released q. */
     public void onPubrec(int packetId) {
+        onPubrec(packetId, false);
+    }
+
+    /**
+     * PUBREC(q) with a reason code of 0x80 or more ({@code refused}) ends the delivery: no PUBREL
+     * (MQTT-4.3.3-4), no retransmission (MQTT-4.4.0-2), not handed to another shared member (MQTT-4.8.2-6).
+     */
+    public void onPubrec(int packetId, boolean refused) {
         InFlight f = inflight.get(packetId);
         Outlet out = session.outlet();
+        if (refused) {
+            if (f != null && f.delivery.qos() == 2 && !f.pubrecReceived) {
+                complete(packetId, f);
+            }
+            return;
+        }
         if (f == null || f.delivery.qos() != 2) {
             session.loop().then(() -> out.pubrel(packetId, false));
             return;
@@ -203,11 +217,12 @@ public final class OutboundFlow {
         pump();
     }
 
-    /** QoS 1/2 messages from shared subscriptions not yet completed, in order: to hand to other members. */
+    /** Shared-subscription messages still queued, and QoS 1 ones in flight, in order: to hand to other members. */
     public List<Delivery> unfinishedShared() {
         List<Delivery> out = new ArrayList<>();
         inflight.values().forEach(f -> {
-            if (f.delivery.shared() && !f.pubrecReceived) {
+            // a QoS 2 PUBLISH already sent stays with its member: never to another one (MQTT-4.8.2-5)
+            if (f.delivery.shared() && f.delivery.qos() == 1) {
                 out.add(f.delivery);
             }
         });

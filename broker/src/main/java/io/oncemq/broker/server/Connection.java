@@ -99,13 +99,11 @@ public final class Connection implements Outlet {
             aliases = aliasMaximum > 0 ? new OutboundAliases(aliasMaximum) : null; // MQTT-3.1.2-26, -27: within the client's maximum, none if it allows none
         }
         if (endpoint.will() != null && endpoint.will().isWillFlag() && endpoint.will().getWillQos() > 2) {
-            // MQTT-3.1.2-14 (5.0: MQTT-3.1.2-12): Will QoS 3 is malformed; close without CONNACK (MQTT-3.1.4-1)
-            log.warn("client {}: CONNECT with Will QoS 3; closing connection", clientId);
-            closeQuietly();
+            malformedConnect("Will QoS 3"); // MQTT-3.1.2-12: the codec lets it through
             return;
         }
         if (clientId != null && clientId.getBytes(StandardCharsets.UTF_8).length > config.maxClientIdLength()) {
-            // the codec accepts any length at 3.1.1 and 5.0: max-client-id-length is ours to enforce (MQTT-3.1.3-9)
+            // the codec checks the length at 3.1 only: max-client-id-length holds here (MQTT-3.1.3-8)
             refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
                     "client id longer than max-client-id-length " + config.maxClientIdLength());
             return;
@@ -141,6 +139,16 @@ public final class Connection implements Outlet {
             endpoint.reject(code, reasonString(why, true, CONNACK_SIZE));
         } else {
             endpoint.reject(code);
+        }
+    }
+
+    /** A CONNECT the codec accepted but the protocol forbids: CONNACK 0x81 at 5.0, and the close (MQTT-3.1.4-1). */
+    private void malformedConnect(String why) {
+        if (v5) {
+            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET, why);
+        } else {
+            log.warn("client {}: malformed CONNECT ({}); closing connection", clientId, why);
+            closeQuietly(); // 3.1.1 has no CONNACK code for a malformed packet
         }
     }
 
@@ -186,7 +194,7 @@ public final class Connection implements Outlet {
         endpoint.publishHandler(inbound::onPublish);
         endpoint.publishReleaseHandler(inbound::onPubrel);
         endpoint.publishAcknowledgeHandler(id -> session.outbound().onPuback(id));
-        endpoint.publishReceivedHandler(id -> session.outbound().onPubrec(id));
+        endpoint.publishReceivedMessageHandler(m -> session.outbound().onPubrec(m.messageId(), m.code() != null && m.code().isError()));
         endpoint.publishCompletionHandler(id -> session.outbound().onPubcomp(id));
         endpoint.subscribeHandler(subscriptions::subscribe);
         endpoint.unsubscribeHandler(subscriptions::unsubscribe);

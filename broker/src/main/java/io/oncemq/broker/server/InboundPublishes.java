@@ -60,6 +60,10 @@ final class InboundPublishes {
             connection.protocolError(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic alias above the maximum " + config.topicAliasMaximum());
             return;
         }
+        if (connection.v5() && wildcardResponseTopic(props)) {
+            connection.protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "wildcard in Response Topic"); // MQTT-3.3.2-14
+            return;
+        }
         if (qos == 2 && session.inbound().isHeld(packetId)) {
             // E1: p is held until PUBREL: acknowledge again, never route twice (MQTT-4.3.3-10)
             loop.then(() -> connection.ack(() -> connection.endpoint().publishReceived(packetId)));
@@ -122,6 +126,11 @@ final class InboundPublishes {
     private boolean aliasOutOfRange(MqttProperties props) {
         MqttProperties.MqttProperty<?> alias = props == null ? null : props.getProperty(MqttPropertyType.TOPIC_ALIAS.value());
         return alias != null && (Integer) alias.value() > config.topicAliasMaximum(); // MQTT-3.3.2-9
+    }
+
+    private static boolean wildcardResponseTopic(MqttProperties props) {
+        MqttProperties.MqttProperty<?> p = props == null ? null : props.getProperty(MqttPropertyType.RESPONSE_TOPIC.value());
+        return p != null && !Topics.isValidName((String) p.value());
     }
 
     private void refuseInvalidPayload(int qos, int packetId) {

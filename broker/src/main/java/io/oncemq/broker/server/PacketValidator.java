@@ -5,6 +5,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
@@ -19,10 +23,14 @@ import io.vertx.mqtt.messages.codes.MqttPubCompReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * Checks what the codec lets through and vertx-mqtt would mishandle (throw, or ignore without closing):
  * a second CONNECT, packet types only a server sends, reserved fixed-header flags, unknown reason codes,
- * SUBSCRIBE and UNSUBSCRIBE without filters, reserved bits in a 3.1.1 requested QoS byte.
+ * SUBSCRIBE or UNSUBSCRIBE without a filter, reserved bits in a 3.1.1 requested QoS byte, Topic Alias 0 or
+ * one never set on this connection.
  * A violation is reported as a {@link Violation}, so the connection closes with its reason code.
  */
 final class PacketValidator extends ChannelInboundHandlerAdapter {
@@ -57,9 +65,14 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
+    /** Topic aliases this client has set on this connection: vertx-mqtt closes without DISCONNECT on a bad one. */
+    private final Set<Integer> aliases = new HashSet<>();
+
     private Violation problem(MqttMessage m) {
         MqttMessageType type = m.fixedHeader().messageType();
         switch (type) {
+            case PUBLISH:
+                return m instanceof MqttPublishMessage p ? alias(p) : null;
             case CONNECT:
                 // this handler sits behind an accepted CONNECT: a second one is a protocol error (MQTT-3.1.0-2)
                 return new Violation(MqttDisconnectReasonCode.PROTOCOL_ERROR, "a second CONNECT");
@@ -100,6 +113,24 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
             }
         }
         return null;
+    }
+
+    /** Alias 0 is invalid (MQTT-3.3.2-8); an alias is known only once set on this connection (MQTT-3.3.2-7). */
+    private Violation alias(MqttPublishMessage p) {
+        MqttProperties props = p.variableHeader().properties();
+        MqttProperties.MqttProperty<?> alias = props == null ? null : props.getProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value());
+        if (alias == null) {
+            return null;
+        }
+        int value = (Integer) alias.value();
+        if (value == 0) {
+            return new Violation(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic alias 0");
+        }
+        if (!p.variableHeader().topicName().isEmpty()) {
+            aliases.add(value);
+            return null;
+        }
+        return aliases.contains(value) ? null : new Violation(MqttDisconnectReasonCode.PROTOCOL_ERROR, "topic alias " + value + " not set on this connection");
     }
 
     private static Violation malformed(String what) {
