@@ -137,4 +137,19 @@ class Spec3_2ConnackTest {
             assertTrue(ms >= 1000, "not before the Keep Alive of 1 s passed: " + ms + " ms");
         }
     }
+
+    @Test
+    void connackAdvertisesWhatTheServerOffers() throws Exception {
+        try (RawClient c = new RawClient(node.port())) {
+            Map<Integer, Object> offered = c.connect5("curious", new byte[0]).properties(2);
+            assertEquals(1, offered.get(0x25), "Retain Available");
+            assertEquals(1, offered.get(0x28), "Wildcard Subscription Available");
+            assertEquals(1, offered.get(0x29), "Subscription Identifiers Available");
+            assertEquals(1, offered.get(0x2A), "Shared Subscription Available");
+            assertFalse(offered.containsKey(0x24), "no Maximum QoS: all of QoS 0, 1 and 2 are supported");
+            assertEquals(100, offered.get(0x21), "Receive Maximum");
+            assertEquals(10, offered.get(0x22), "Topic Alias Maximum");
+            assertTrue(offered.containsKey(0x27), "Maximum Packet Size");
+        }
+    }
 }

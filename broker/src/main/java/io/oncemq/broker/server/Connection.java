@@ -249,6 +249,11 @@ public final class Connection implements Outlet {
         props.add(intProp(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, config.topicAliasMaximum()));
         props.add(intProp(MqttPropertyType.MAXIMUM_PACKET_SIZE, config.maxPacketSize()));
         props.add(intProp(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
+        // said although "absent" means the same, so a client sees what it gets; Maximum QoS is left out: it may
+        // only say 0 or 1, and absent means 2 (MQTT 5.0 §3.2.2.3.4)
+        props.add(intProp(MqttPropertyType.RETAIN_AVAILABLE, 1));
+        props.add(intProp(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
+        props.add(intProp(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 1));
         if (serverKeepAlive >= 0) {
             props.add(intProp(MqttPropertyType.SERVER_KEEP_ALIVE, serverKeepAlive));
         }
