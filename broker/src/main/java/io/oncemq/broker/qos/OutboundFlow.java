@@ -147,16 +147,19 @@ public final class OutboundFlow {
     /** After CONNACK on a kept session: unacknowledged PUBLISH (DUP=1, same id) and PUBREL, in order (§4.4). */
     public void resend() {
         Outlet out = session.outlet();
-        session.loop().then(() -> {
-            for (Map.Entry<Integer, InFlight> e : inflight.entrySet()) {
-                InFlight f = e.getValue();
-                if (f.pubrecReceived) {
-                    out.pubrel(e.getKey(), true);
-                } else {
-                    send(out, e.getKey(), f.delivery, true);
-                }
+        // the entries in flight now: pump() below adds new ones before this action runs, and those are
+        // sent once, by pump, as new PUBLISHes (sending them here too made the client see each twice)
+        Map<Integer, InFlight> earlier = new LinkedHashMap<>(inflight);
+        session.loop().then(() -> earlier.forEach((packetId, f) -> {
+            if (inflight.get(packetId) != f) {
+                return; // completed meanwhile
             }
-        });
+            if (f.pubrecReceived) {
+                out.pubrel(packetId, true);
+            } else {
+                send(out, packetId, f.delivery, true);
+            }
+        }));
         pump();
     }
 
