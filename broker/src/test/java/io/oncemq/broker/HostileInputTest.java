@@ -40,12 +40,8 @@ class HostileInputTest {
     }
 
     private void assertClosedWith5(byte[] afterConnect, int reason) throws Exception {
-        try (RawClient c = new RawClient(node.port())) {
-            assertEquals(0, c.connect("bad5", true, 0, 5).body()[1]);
-            c.write(afterConnect);
-            RawClient.Packet d = c.expect(RawClient.DISCONNECT);
-            assertEquals(reason, d.body()[0] & 0xFF);
-            assertTrue(c.closedWithin(Duration.ofSeconds(5)));
+        try (RawClient c = RawClient.connected5(node.port(), "bad")) {
+            c.assertDisconnectedAfter(afterConnect, reason);
         }
     }
 

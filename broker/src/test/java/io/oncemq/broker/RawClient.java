@@ -303,6 +303,26 @@ final class RawClient implements AutoCloseable {
         send(0xE0, new byte[0]);
     }
 
+    /** A 5.0 connection (clean start, no properties) that the broker accepted. */
+    static RawClient connected5(int port, String clientId) throws IOException {
+        RawClient c = new RawClient(port);
+        Packet connack = c.connect5(clientId, new byte[0]);
+        if (connack.type() != CONNACK || connack.body()[1] != 0) {
+            c.close();
+            throw new IOException(clientId + " refused: " + connack.body()[1]);
+        }
+        return c;
+    }
+
+    /** Writes the bytes; the broker's next packet must be DISCONNECT with the reason code, then the close. */
+    void assertDisconnectedAfter(byte[] bytes, int reason) throws IOException {
+        write(bytes);
+        Packet d = read();
+        org.junit.jupiter.api.Assertions.assertEquals(DISCONNECT, d.type(), "DISCONNECT expected");
+        org.junit.jupiter.api.Assertions.assertEquals(reason, d.body()[0] & 0xFF, "reason code");
+        org.junit.jupiter.api.Assertions.assertTrue(closedWithin(Duration.ofSeconds(5)), "closed after DISCONNECT");
+    }
+
     /** Raw bytes, for malformed packets. */
     void write(byte[] bytes) throws IOException {
         out.write(bytes);

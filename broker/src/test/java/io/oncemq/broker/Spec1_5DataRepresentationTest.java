@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 
 import static io.oncemq.broker.RawClient.bytes;
 import static io.oncemq.broker.RawClient.concat;
@@ -12,7 +11,6 @@ import static io.oncemq.broker.RawClient.field;
 import static io.oncemq.broker.RawClient.packet;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** MQTT 5.0 §1.5 Data representation: UTF-8 strings, Variable Byte Integers and String Pairs as the server reads them. */
 class Spec1_5DataRepresentationTest {
@@ -27,13 +25,8 @@ class Spec1_5DataRepresentationTest {
 
     /** Connects at 5.0, writes the bytes, and asserts DISCONNECT with the reason code and then the close. */
     private void assertDisconnectedWith(byte[] afterConnect, int reason) throws Exception {
-        try (RawClient c = new RawClient(node.port())) {
-            assertEquals(0, c.connect5("bad", new byte[0]).body()[1]);
-            c.write(afterConnect);
-            RawClient.Packet d = c.read();
-            assertEquals(RawClient.DISCONNECT, d.type());
-            assertEquals(reason, d.body()[0] & 0xFF);
-            assertTrue(c.closedWithin(Duration.ofSeconds(5)));
+        try (RawClient c = RawClient.connected5(node.port(), "bad")) {
+            c.assertDisconnectedAfter(afterConnect, reason);
         }
     }
 

@@ -3,7 +3,6 @@ package io.oncemq.broker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -22,13 +21,8 @@ class Spec2_PacketFormatTest {
     final TestNode node = new TestNode();
 
     private void assertDisconnectedWith(byte[] afterConnect, int reason) throws Exception {
-        try (RawClient c = new RawClient(node.port())) {
-            assertEquals(0, c.connect5("bad", new byte[0]).body()[1]);
-            c.write(afterConnect);
-            RawClient.Packet d = c.read();
-            assertEquals(RawClient.DISCONNECT, d.type());
-            assertEquals(reason, d.body()[0] & 0xFF);
-            assertTrue(c.closedWithin(Duration.ofSeconds(5)));
+        try (RawClient c = RawClient.connected5(node.port(), "bad")) {
+            c.assertDisconnectedAfter(afterConnect, reason);
         }
     }
 

@@ -26,12 +26,8 @@ class Spec3_8SubscribeTest {
     }
 
     private void assertDisconnectedWith(byte[] afterConnect, int reason) throws Exception {
-        try (RawClient c = client("bad", new byte[0])) {
-            c.write(afterConnect);
-            RawClient.Packet d = c.read();
-            assertEquals(RawClient.DISCONNECT, d.type());
-            assertEquals(reason, d.body()[0] & 0xFF);
-            assertTrue(c.closedWithin(Duration.ofSeconds(5)));
+        try (RawClient c = RawClient.connected5(node.port(), "bad")) {
+            c.assertDisconnectedAfter(afterConnect, reason);
         }
     }
 
