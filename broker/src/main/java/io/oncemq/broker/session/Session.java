@@ -4,7 +4,6 @@ import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.InboundFlow;
 import io.oncemq.broker.qos.OutboundFlow;
 import io.oncemq.broker.topic.Subscription;
-
 import io.oncemq.journal.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
