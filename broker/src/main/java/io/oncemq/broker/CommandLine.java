@@ -3,10 +3,11 @@ package io.oncemq.broker;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE]}: flags override the file. */
+/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members]}: flags override the file. */
 public final class CommandLine {
 
-    static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N] [--data DIR] [--durability page-cache|fsync]";
+    static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N] [--data DIR] [--durability page-cache|fsync]"
+            + " [--node NAME --cluster-port M --members host:port,...]";
 
     private CommandLine() {
     }
@@ -28,6 +29,9 @@ public final class CommandLine {
                 case "--port" -> flags.put("port", value);
                 case "--data" -> flags.put("data", value);
                 case "--durability" -> flags.put("durability", value);
+                case "--node" -> flags.put("node", value);
+                case "--cluster-port" -> flags.put("cluster-port", value);
+                case "--members" -> flags.put("members", value);
                 default -> throw new ConfigException("unknown flag '" + flag + "': " + USAGE);
             }
         }

@@ -1,8 +1,10 @@
 package io.oncemq.broker;
 
+import io.oncemq.cluster.ClusterOptions;
 import io.oncemq.journal.Durability;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +31,14 @@ import java.util.TreeSet;
  * @param maxTopicLevels        most levels in a topic name or filter ({@code max-topic-levels}, default 64)
  * @param maxSubscriptions      subscriptions one session may hold ({@code max-subscriptions}, default 10000)
  * @param maxKeepAlive          longest keep-alive a 5.0 client may use, told as Server Keep Alive ({@code max-keep-alive}, 0 = any)
+ * @param cluster               how to join a cluster ({@code members}, {@code node}, {@code cluster-name}, {@code cluster-host},
+ *                              {@code cluster-port}); null without {@code members}: a single node, no Hazelcast at all
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
                      int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
                      int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions,
-                     int maxKeepAlive) {
+                     int maxKeepAlive, ClusterOptions cluster) {
 
     /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
     public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
@@ -43,7 +47,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
     public static final List<String> KEYS = List.of("port", "host", "data", "durability", "event-loops",
             "max-inflight", "max-queued", "max-packet-size", "max-client-id-length", "connect-timeout",
             "compact-after-records", "receive-maximum", "topic-alias-maximum", "max-connections", "max-topic-length",
-            "max-topic-levels", "max-subscriptions", "max-keep-alive");
+            "max-topic-levels", "max-subscriptions", "max-keep-alive",
+            "node", "cluster-name", "cluster-host", "cluster-port", "members");
 
     public static Config defaults() {
         return from(Map.of());
@@ -75,7 +80,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.intIn("max-topic-length", 65535, 1, 65535, "bytes, 1-65535"),
                 s.intIn("max-topic-levels", 64, 1, 65535, "a whole number 1-65535"),
                 s.intIn("max-subscriptions", 10_000, 1, Integer.MAX_VALUE, "a whole number >= 1"),
-                s.intIn("max-keep-alive", 0, 0, 65535, "seconds, 0-65535 (0: no limit)"));
+                s.intIn("max-keep-alive", 0, 0, 65535, "seconds, 0-65535 (0: no limit)"),
+                s.cluster());
     }
 
     /** Parses one setting at a time, naming the key in every error. */
@@ -103,6 +109,37 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 // reported below with the expected form
             }
             throw new ConfigException("key '" + key + "' has value '" + v + "': expected " + form);
+        }
+
+        /** The cluster to join, or null when no {@code members} are given. */
+        ClusterOptions cluster() {
+            String list = values.get("members");
+            String host = text("cluster-host", "127.0.0.1");
+            int port = intIn("cluster-port", 5701, 1, 65535, "a port number 1-65535");
+            String name = text("node", host + ":" + port);
+            String clusterName = text("cluster-name", "oncemq");
+            if (list == null) {
+                return null;
+            }
+            List<String> members = new ArrayList<>();
+            for (String member : list.split(",")) {
+                String m = member.trim();
+                int colon = m.lastIndexOf(':');
+                boolean valid = colon > 0;
+                if (valid) {
+                    try {
+                        int p = Integer.parseInt(m.substring(colon + 1));
+                        valid = p >= 1 && p <= 65535;
+                    } catch (NumberFormatException e) {
+                        valid = false;
+                    }
+                }
+                if (!valid) {
+                    throw new ConfigException("key 'members' has value '" + list + "': expected host:port,host:port,...");
+                }
+                members.add(m);
+            }
+            return new ClusterOptions(name, clusterName, host, port, members);
         }
 
         Durability durability() {

@@ -8,6 +8,7 @@ import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.broker.topic.TopicTree;
+import io.oncemq.cluster.Membership;
 import io.oncemq.journal.ChronicleJournal;
 import io.oncemq.journal.Journal;
 import io.oncemq.journal.JournalOptions;
@@ -34,6 +35,7 @@ public final class Node {
 
     private final Config config;
     private Journal journal;
+    private Membership membership;
     private Vertx vertx;
     private PostOffice postOffice;
     private SessionRegistry sessions;
@@ -59,6 +61,10 @@ public final class Node {
             Runtime.getRuntime().halt(70);
         });
         journal = chronicle;
+        if (config.cluster() != null) {
+            // membership only: nothing is routed or replicated between nodes yet (README)
+            membership = Membership.join(config.cluster());
+        }
         JournalState state = journal.replayed();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         vertx.exceptionHandler(Node::unhandled);
@@ -91,6 +97,9 @@ public final class Node {
         }
         if (journal != null) {
             journal.close();
+        }
+        if (membership != null) {
+            membership.close();
         }
         log.info("OnceMQ stopped");
     }

@@ -1,11 +1,13 @@
 package io.oncemq.broker;
 
+import io.oncemq.cluster.ClusterOptions;
 import io.oncemq.journal.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,5 +48,14 @@ class ConfigTest {
     @Test
     void unknownFlagIsRefused() {
         assertThrows(ConfigException.class, () -> CommandLine.parse("--prot", "1"));
+    }
+
+    @Test
+    void withoutMembersThereIsNoClusterAndWithThemTheFlagsDescribeIt() {
+        assertEquals(null, CommandLine.parse().cluster(), "a single node starts no Hazelcast");
+        ClusterOptions c = CommandLine.parse("--node", "n1", "--cluster-port", "5801", "--members", "127.0.0.1:5801, 127.0.0.1:5802").cluster();
+        assertEquals(new ClusterOptions("n1", "oncemq", "127.0.0.1", 5801, List.of("127.0.0.1:5801", "127.0.0.1:5802")), c);
+        ConfigException e = assertThrows(ConfigException.class, () -> CommandLine.parse("--members", "127.0.0.1"));
+        assertEquals("key 'members' has value '127.0.0.1': expected host:port,host:port,...", e.getMessage());
     }
 }

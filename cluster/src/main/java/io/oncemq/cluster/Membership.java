@@ -1,0 +1,79 @@
+package io.oncemq.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * This node's place in the cluster: an embedded Hazelcast member that joins the listed members over
+ * TCP-IP (never multicast, never auto-detection, never the internet) and logs one line per member that
+ * joins or leaves. Nothing is shared through it yet: routing and replication are not built.
+ */
+public final class Membership implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Membership.class);
+    /** The member attribute that carries the OnceMQ node name. */
+    static final String NODE = "oncemq.node";
+
+    private final HazelcastInstance hazelcast;
+
+    private Membership(HazelcastInstance hazelcast) {
+        this.hazelcast = hazelcast;
+    }
+
+    /** Starts the member and returns once it has joined (or formed) the cluster; blocks: call it off any event loop. */
+    public static Membership join(ClusterOptions options) {
+        Config config = new Config().setClusterName(options.clusterName()).setInstanceName("oncemq-" + options.nodeName());
+        config.setProperty("hazelcast.logging.type", "slf4j");
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        // the node stops the member itself, after its listeners and journal (Node.stop)
+        config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        config.getMemberAttributeConfig().setAttribute(NODE, options.nodeName());
+        NetworkConfig network = config.getNetworkConfig().setPort(options.port()).setPortAutoIncrement(false);
+        network.getInterfaces().setEnabled(true).addInterface(options.host());
+        JoinConfig join = network.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setMembers(options.members());
+        Membership m = new Membership(Hazelcast.newHazelcastInstance(config));
+        m.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                log.info("cluster {}: node {} joined; members {}", options.clusterName(), name(e.getMember()), m.nodes());
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                log.warn("cluster {}: node {} left; members {}", options.clusterName(), name(e.getMember()), m.nodes());
+            }
+        });
+        log.info("node {} in cluster {} on {}:{}; members {}", options.nodeName(), options.clusterName(), options.host(),
+                options.port(), m.nodes());
+        return m;
+    }
+
+    /** The names of the nodes in the cluster now, this one included, oldest first. */
+    public List<String> nodes() {
+        return hazelcast.getCluster().getMembers().stream().map(Membership::name).toList();
+    }
+
+    private static String name(Member m) {
+        String name = m.getAttribute(NODE);
+        return name == null ? m.getAddress().toString() : name;
+    }
+
+    /** Leaves the cluster. */
+    @Override
+    public void close() {
+        hazelcast.shutdown();
+    }
+}

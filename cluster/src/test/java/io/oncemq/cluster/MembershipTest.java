@@ -1,0 +1,60 @@
+package io.oncemq.cluster;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real Hazelcast members on 127.0.0.1 find each other from the member list, and see each other leave. */
+class MembershipTest {
+
+    private final List<Membership> started = new ArrayList<>();
+
+    @AfterEach
+    void leave() {
+        started.forEach(Membership::close);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Membership join(String name, int port, List<String> members) {
+        Membership m = Membership.join(new ClusterOptions(name, "test-" + members.hashCode(), "127.0.0.1", port, members));
+        started.add(m);
+        return m;
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(50); // polling a condition with a deadline, not synchronising on time
+        }
+    }
+
+    @Test
+    void nodesListedAsMembersFormOneClusterAndSeeANodeLeave() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
+        Membership a = join("a", p1, members);
+        Membership b = join("b", p2, members);
+        await(() -> a.nodes().size() == 2 && b.nodes().size() == 2, "two members");
+        assertEquals(List.of("a", "b"), a.nodes());
+        assertEquals(a.nodes(), b.nodes());
+        b.close();
+        started.remove(b);
+        await(() -> a.nodes().equals(List.of("a")), "b to leave");
+    }
+}
