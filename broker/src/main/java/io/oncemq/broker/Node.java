@@ -63,7 +63,13 @@ public final class Node {
         journal = chronicle;
         if (config.cluster() != null) {
             // membership only: nothing is routed or replicated between nodes yet (README)
-            membership = Membership.join(config.cluster());
+            try {
+                membership = Membership.join(config.cluster());
+            } catch (RuntimeException e) {
+                journal.close();
+                throw new ConfigException("key 'cluster-port': no cluster member on " + config.cluster().host() + ":"
+                        + config.cluster().port() + " (" + e.getMessage() + ")");
+            }
         }
         JournalState state = journal.replayed();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
