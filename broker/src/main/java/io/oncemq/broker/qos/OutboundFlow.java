@@ -171,14 +171,10 @@ public final class OutboundFlow {
         complete(packetId, f);
     }
 
-    /** PUBREC(q): durable before PUBREL(q), so a crash never resends PUBLISH(q) after the client released q. */
-    public void onPubrec(int packetId) {
-        onPubrec(packetId, false);
-    }
-
     /**
-     * PUBREC(q) with a reason code of 0x80 or more ({@code refused}) ends the delivery: no PUBREL
-     * (MQTT-4.3.3-4), no retransmission (MQTT-4.4.0-2), not handed to another shared member (MQTT-4.8.2-6).
+     * PUBREC(q): durable before PUBREL(q), so a crash never resends PUBLISH(q) after the client released q.
+     * With a reason code of 0x80 or more ({@code refused}) it ends the delivery: no PUBREL (MQTT-4.3.3-4), no
+     * retransmission (MQTT-4.4.0-2), not handed to another shared member (MQTT-4.8.2-6).
      */
     public void onPubrec(int packetId, boolean refused) {
         InFlight f = inflight.get(packetId);
