@@ -13,9 +13,6 @@ import io.oncemq.broker.session.Outlet;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
-import io.oncemq.broker.topic.SharedGroup;
-import io.oncemq.broker.topic.Subscription;
-import io.oncemq.broker.topic.Topics;
 import io.oncemq.journal.Record;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttEndpoint;
@@ -26,9 +23,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -40,14 +34,6 @@ public final class Connection implements Outlet {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
     /** 3.1.1 kept sessions and 5.0's 0xFFFFFFFF never expire. */
     private static final long NEVER = 0xFFFFFFFFL;
-    /** Fixed header, topic length, packet id and properties length of a PUBLISH at most. */
-    private static final int PUBLISH_OVERHEAD = 5 + 2 + 2 + 4;
-    /** Fixed header, reason code and properties length of a DISCONNECT. */
-    private static final int DISCONNECT_SIZE = 2 + 1 + 1;
-    /** Fixed header, flags, reason code and properties length of a CONNACK. */
-    private static final int CONNACK_SIZE = 2 + 1 + 1 + 1;
-    /** Fixed header, packet id, reason code and properties length of a PUBACK, PUBREC, PUBREL or PUBCOMP. */
-    static final int ACK_SIZE = 2 + 2 + 1 + 1;
 
     private final MqttEndpoint endpoint;
     private final Node node;
@@ -63,13 +49,9 @@ public final class Connection implements Outlet {
     private Session session;
     private boolean closed;
     private boolean counted;
-    private long clientMaxPacketSize = Long.MAX_VALUE;
-    /** 5.0 Request Problem Information: 0 keeps Reason Strings off every packet but CONNACK and DISCONNECT. */
-    private boolean problemInformation = true;
+    private ClientLimits limits;
     /** The keep-alive this server imposes instead of the client's (5.0 Server Keep Alive), or -1. */
     private int serverKeepAlive = -1;
-    /** Aliases for topics sent to a 5.0 client that accepts them, or null. */
-    private OutboundAliases aliases;
     private volatile boolean takenOver;
 
     public Connection(MqttEndpoint endpoint, Node node, JournalBatcher loop) {
@@ -92,12 +74,7 @@ public final class Connection implements Outlet {
         v5 = endpoint.protocolVersion() == 5;
         clientId = endpoint.clientIdentifier();
         MqttProperties connect = endpoint.connectProperties();
-        if (v5) {
-            clientMaxPacketSize = intProperty(connect, MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE);
-            problemInformation = intProperty(connect, MqttPropertyType.REQUEST_PROBLEM_INFORMATION, 1) != 0;
-            int aliasMaximum = (int) Math.min(config.topicAliasMaximum(), intProperty(connect, MqttPropertyType.TOPIC_ALIAS_MAXIMUM, 0));
-            aliases = aliasMaximum > 0 ? new OutboundAliases(aliasMaximum) : null; // MQTT-3.1.2-26, -27: within the client's maximum, none if it allows none
-        }
+        limits = ClientLimits.of(v5, connect, config.topicAliasMaximum());
         if (endpoint.will() != null && endpoint.will().isWillFlag() && endpoint.will().getWillQos() > 2) {
             malformedConnect("Will QoS 3"); // MQTT-3.1.2-12: the codec lets it through
             return;
@@ -136,7 +113,7 @@ public final class Connection implements Outlet {
     private void refuse(MqttConnectReturnCode code, String why) {
         log.warn("client {}: CONNECT refused ({}): {}", clientId, code, why);
         if (v5) {
-            endpoint.reject(code, reasonString(why, true, CONNACK_SIZE));
+            endpoint.reject(code, limits.connackReason(why));
         } else {
             endpoint.reject(code);
         }
@@ -167,24 +144,6 @@ public final class Connection implements Outlet {
             log.info("client {}: no packet within 1.5 x the Server Keep Alive of {} s; closing connection", clientId, max);
             closeQuietly();
         });
-    }
-
-    /**
-     * A Reason String property for a 5.0 packet of about {@code size} bytes: on CONNACK and DISCONNECT
-     * always, on other packets unless the client set Request Problem Information to 0 (MQTT-3.1.2-29),
-     * and never if it would make the packet bigger than the client takes (MQTT-3.1.2-25).
-     */
-    MqttProperties reasonString(String text, boolean connackOrDisconnect, int size) {
-        if (!v5 || (!connackOrDisconnect && !problemInformation)) {
-            return MqttProperties.NO_PROPERTIES;
-        }
-        // property id, string length, text, and up to 3 more bytes of lengths: bounded below any limit we know
-        if (size + 1 + 2 + text.length() * 3L + 3 > clientMaxPacketSize) {
-            return MqttProperties.NO_PROPERTIES;
-        }
-        MqttProperties props = new MqttProperties();
-        props.add(new MqttProperties.StringProperty(MqttPropertyType.REASON_STRING.value(), text));
-        return props;
     }
 
     private void installHandlers() {
@@ -308,7 +267,7 @@ public final class Connection implements Outlet {
             log.info("client {} taken over by a new connection", clientId);
             if (v5) {
                 endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER,
-                        reasonString("another connection took over client id " + clientId, true, DISCONNECT_SIZE));
+                        limits.disconnectReason("another connection took over client id " + clientId));
             }
         }
         closeQuietly();
@@ -341,7 +300,7 @@ public final class Connection implements Outlet {
         closed = true;
         log.warn("client {}: {}; closing connection", clientId, what);
         if (v5 && endpoint.isConnected()) {
-            endpoint.disconnect(reason, reasonString(what, true, DISCONNECT_SIZE));
+            endpoint.disconnect(reason, limits.disconnectReason(what));
         }
         closeQuietly();
     }
@@ -368,13 +327,7 @@ public final class Connection implements Outlet {
 
     @Override
     public boolean fits(Message m) {
-        if (clientMaxPacketSize == Long.MAX_VALUE) {
-            return true;
-        }
-        // MQTT-3.1.2-24: never send a packet above the client's Maximum Packet Size
-        long size = PUBLISH_OVERHEAD + m.topic().getBytes(StandardCharsets.UTF_8).length + m.payload().length
-                + m.properties().encodedSize() + 5L * subscriptionIds(m).size();
-        return size <= clientMaxPacketSize;
+        return !limits.boundsPackets() || limits.fits(m, session.subscriptionIdentifiers(m.topic()).size());
     }
 
     @Override
@@ -383,10 +336,8 @@ public final class Connection implements Outlet {
             String topic = m.topic();
             MqttProperties props = MqttProperties.NO_PROPERTIES;
             if (v5) {
-                props = m.properties().toMqtt(System.currentTimeMillis(), subscriptionIds(m));
-                if (aliases != null) {
-                    topic = alias(topic, props);
-                }
+                props = m.properties().toMqtt(System.currentTimeMillis(), session.subscriptionIdentifiers(m.topic()));
+                topic = limits.alias(topic, props);
             }
             if (!socket.publish(topic, m.payload(), qos, dup, retain, packetId, props)) {
                 endpoint.publish(topic, Buffer.buffer(m.payload()), MqttQoS.valueOf(qos), dup, retain, packetId, props);
@@ -394,45 +345,21 @@ public final class Connection implements Outlet {
         });
     }
 
-    /** Adds a Topic Alias where one is or can be assigned; returns the topic to send (empty once aliased). */
-    private String alias(String topic, MqttProperties props) {
-        int known = aliases.known(topic);
-        int alias = known > 0 ? known : aliases.assign(topic);
-        if (alias > 0) {
-            props.add(intProp(MqttPropertyType.TOPIC_ALIAS, alias));
-        }
-        return known > 0 ? "" : topic;
-    }
-
-    /** The identifiers of this session's subscriptions that match the message (MQTT-3.3.4-3). */
-    private List<Integer> subscriptionIds(Message m) {
-        List<Integer> ids = List.of();
-        for (Map.Entry<String, Subscription> e : session.subscriptions().entrySet()) {
-            int id = e.getValue().identifier();
-            if (id == 0) {
-                continue; // most subscriptions have none: no parsing or matching per message for them
-            }
-            String[] shared = SharedGroup.parse(e.getKey());
-            if (Topics.matches(shared == null ? e.getKey() : shared[1], m.topic())) {
-                if (ids.isEmpty()) {
-                    ids = new ArrayList<>(1);
-                }
-                ids.add(id);
-            }
-        }
-        return ids;
-    }
-
     @Override
     public void pubrel(int packetId, boolean known) {
         ack(() -> {
             if (v5 && !known) {
                 endpoint.publishRelease(packetId, MqttPubRelReasonCode.PACKET_IDENTIFIER_NOT_FOUND,
-                        reasonString("no PUBLISH in flight with packet id " + packetId, false, ACK_SIZE));
+                        limits.ackReason("no PUBLISH in flight with packet id " + packetId));
             } else {
                 endpoint.publishRelease(packetId);
             }
         });
+    }
+
+    /** What the client takes from this server (Reason Strings, packet size, aliases). */
+    ClientLimits limits() {
+        return limits;
     }
 
     String clientId() {
@@ -459,7 +386,7 @@ public final class Connection implements Outlet {
         return new MqttProperties.IntegerProperty(type.value(), value);
     }
 
-    private static long intProperty(MqttProperties props, MqttPropertyType type, long fallback) {
+    static long intProperty(MqttProperties props, MqttPropertyType type, long fallback) {
         if (props == null) {
             return fallback;
         }

@@ -116,7 +116,7 @@ final class InboundPublishes {
         loop.then(() -> connection.ack(() -> {
             if (connection.v5() && !held) {
                 connection.endpoint().publishComplete(packetId, MqttPubCompReasonCode.PACKET_IDENTIFIER_NOT_FOUND,
-                        connection.reasonString("no QoS 2 PUBLISH held with packet id " + packetId, false, Connection.ACK_SIZE));
+                        connection.limits().ackReason("no QoS 2 PUBLISH held with packet id " + packetId));
             } else {
                 connection.endpoint().publishComplete(packetId);
             }
@@ -139,7 +139,7 @@ final class InboundPublishes {
             connection.protocolError(MqttDisconnectReasonCode.PAYLOAD_FORMAT_INVALID, why);
             return;
         }
-        MqttProperties reason = connection.reasonString(why, false, Connection.ACK_SIZE);
+        MqttProperties reason = connection.limits().ackReason(why);
         if (qos == 1) {
             loop.then(() -> connection.ack(() -> connection.endpoint().publishAcknowledge(packetId,
                     MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID, reason)));

@@ -94,7 +94,7 @@ final class Subscriptions {
             }
         }
         MqttProperties reason = problem == null ? MqttProperties.NO_PROPERTIES
-                : connection.reasonString(problem, false, Connection.ACK_SIZE + codes.size());
+                : connection.limits().subackReason(problem, codes.size());
         // the subscription is durable before SUBACK, and SUBACK goes before the retained messages
         s.loop().then(() -> {
             connection.ack(() -> connection.endpoint().subscribeAcknowledge(m.messageId(), codes, reason));

@@ -3,11 +3,14 @@ package io.oncemq.broker.session;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.InboundFlow;
 import io.oncemq.broker.qos.OutboundFlow;
+import io.oncemq.broker.topic.SharedGroup;
 import io.oncemq.broker.topic.Subscription;
+import io.oncemq.broker.topic.Topics;
 import io.oncemq.journal.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,6 +215,25 @@ public final class Session {
 
     public Map<String, Subscription> subscriptions() {
         return subscriptions;
+    }
+
+    /** The identifiers of this session's subscriptions that match the topic (MQTT-3.3.4-3). */
+    public List<Integer> subscriptionIdentifiers(String topic) {
+        List<Integer> ids = List.of();
+        for (Map.Entry<String, Subscription> e : subscriptions.entrySet()) {
+            int id = e.getValue().identifier();
+            if (id == 0) {
+                continue; // most subscriptions have none: no parsing or matching per message for them
+            }
+            String[] shared = SharedGroup.parse(e.getKey());
+            if (Topics.matches(shared == null ? e.getKey() : shared[1], topic)) {
+                if (ids.isEmpty()) {
+                    ids = new ArrayList<>(1);
+                }
+                ids.add(id);
+            }
+        }
+        return ids;
     }
 
     public OutboundFlow outbound() {
