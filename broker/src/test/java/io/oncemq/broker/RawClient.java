@@ -35,6 +35,13 @@ final class RawClient implements AutoCloseable {
             return ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
         }
 
+        /** The reason codes of a 5.0 SUBACK or UNSUBACK: what follows the packet id and the properties. */
+        byte[] reasonCodes() {
+            int[] pos = {2};
+            int propertiesLength = varint(body, pos);
+            return Arrays.copyOfRange(body, pos[0] + propertiesLength, body.length);
+        }
+
         /** The topic of a PUBLISH. */
         String topic() {
             int len = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
@@ -305,8 +312,13 @@ final class RawClient implements AutoCloseable {
 
     /** A 5.0 connection (clean start, no properties) that the broker accepted. */
     static RawClient connected5(int port, String clientId) throws IOException {
+        return connected5(port, clientId, new byte[0]);
+    }
+
+    /** A 5.0 connection (clean start) with the given encoded CONNECT properties that the broker accepted. */
+    static RawClient connected5(int port, String clientId, byte[] properties) throws IOException {
         RawClient c = new RawClient(port);
-        Packet connack = c.connect5(clientId, new byte[0]);
+        Packet connack = c.connect5(clientId, properties);
         if (connack.type() != CONNACK || connack.body()[1] != 0) {
             c.close();
             throw new IOException(clientId + " refused: " + connack.body()[1]);

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.util.Arrays;
 
 import static io.oncemq.broker.RawClient.bytes;
 import static io.oncemq.broker.RawClient.field;
@@ -20,22 +19,10 @@ class Spec3_10UnsubscribeTest {
     @RegisterExtension
     final TestNode node = new TestNode();
 
-    private RawClient client(String clientId, byte[] properties) throws Exception {
-        RawClient c = new RawClient(node.port());
-        assertEquals(0, c.connect5(clientId, properties).body()[1]);
-        return c;
-    }
-
     private void assertDisconnectedWith(byte[] afterConnect, int reason) throws Exception {
         try (RawClient c = RawClient.connected5(node.port(), "bad")) {
             c.assertDisconnectedAfter(afterConnect, reason);
         }
-    }
-
-    /** The reason codes of an UNSUBACK without properties. */
-    private static byte[] codes(RawClient.Packet unsuback) {
-        int propertiesLength = unsuback.body()[2];
-        return Arrays.copyOfRange(unsuback.body(), 3 + propertiesLength, unsuback.body().length);
     }
 
     @Test
@@ -55,7 +42,7 @@ class Spec3_10UnsubscribeTest {
 
     @Test
     void deliveryStartedBeforeUnsubscribeIsCompleted_MQTT_3_10_4_3() throws Exception {
-        try (RawClient sub = client("sub", new byte[0]); RawClient pub = client("pub", new byte[0])) {
+        try (RawClient sub = RawClient.connected5(node.port(), "sub"); RawClient pub = RawClient.connected5(node.port(), "pub")) {
             sub.subscribe(1, "us/#", 2, 5);
             sub.expect(RawClient.SUBACK);
             pub.publish("us/a", 2, 1, false, "x", 5);
@@ -72,7 +59,7 @@ class Spec3_10UnsubscribeTest {
 
     @Test
     void severalFiltersGetOneUnsubackWithACodePerFilterInOrder_MQTT_3_10_4_6_and_3_11_3_1() throws Exception {
-        try (RawClient sub = client("sub", new byte[0]); RawClient pub = client("pub", new byte[0])) {
+        try (RawClient sub = RawClient.connected5(node.port(), "sub"); RawClient pub = RawClient.connected5(node.port(), "pub")) {
             sub.subscribe(1, "uf/a", 0, 5);
             sub.expect(RawClient.SUBACK);
             sub.subscribe(2, "uf/b", 0, 5);
@@ -80,7 +67,7 @@ class Spec3_10UnsubscribeTest {
             sub.unsubscribe5(3, "uf/a", "uf/z", "uf/b");
             RawClient.Packet unsuback = sub.read();
             assertEquals(RawClient.UNSUBACK, unsuback.type());
-            assertArrayEquals(new byte[]{0x00, 0x11, 0x00}, codes(unsuback), "Success, No subscription existed, Success");
+            assertArrayEquals(new byte[]{0x00, 0x11, 0x00}, unsuback.reasonCodes(), "Success, No subscription existed, Success");
             pub.publish("uf/a", 0, 0, false, "a", 5);
             pub.publish("uf/b", 0, 0, false, "b", 5);
             assertTrue(sub.silentFor(Duration.ofMillis(300)), "both subscriptions gone, no second UNSUBACK");
@@ -89,10 +76,10 @@ class Spec3_10UnsubscribeTest {
 
     @Test
     void unsubackLeavesOutReasonStringAndUserPropertiesAboveMaximumPacketSize_MQTT_3_11_2_1_and_3_11_2_2() throws Exception {
-        try (RawClient c = client("tight", bytes(0x27, 0, 0, 0, 16))) {
+        try (RawClient c = RawClient.connected5(node.port(), "tight", bytes(0x27, 0, 0, 0, 16))) {
             c.unsubscribe5(1, "never/there");
             RawClient.Packet unsuback = c.expect(RawClient.UNSUBACK);
-            assertArrayEquals(new byte[]{0x11}, codes(unsuback));
+            assertArrayEquals(new byte[]{0x11}, unsuback.reasonCodes());
             assertFalse(unsuback.properties(2).containsKey(0x1F));
             assertFalse(unsuback.properties(2).containsKey(0x26));
             assertTrue(2 + unsuback.body().length <= 16);

@@ -19,22 +19,10 @@ class Spec3_8SubscribeTest {
     @RegisterExtension
     final TestNode node = new TestNode();
 
-    private RawClient client(String clientId, byte[] properties) throws Exception {
-        RawClient c = new RawClient(node.port());
-        assertEquals(0, c.connect5(clientId, properties).body()[1]);
-        return c;
-    }
-
     private void assertDisconnectedWith(byte[] afterConnect, int reason) throws Exception {
         try (RawClient c = RawClient.connected5(node.port(), "bad")) {
             c.assertDisconnectedAfter(afterConnect, reason);
         }
-    }
-
-    /** The reason codes of a SUBACK without properties. */
-    private static byte[] codes(RawClient.Packet suback) {
-        int propertiesLength = suback.body()[2];
-        return java.util.Arrays.copyOfRange(suback.body(), 3 + propertiesLength, suback.body().length);
     }
 
     @Test
@@ -59,11 +47,11 @@ class Spec3_8SubscribeTest {
 
     @Test
     void anIdenticalFilterReplacesTheSubscription_MQTT_3_8_4_3() throws Exception {
-        try (RawClient sub = client("sub", new byte[0]); RawClient pub = client("pub", new byte[0])) {
+        try (RawClient sub = RawClient.connected5(node.port(), "sub"); RawClient pub = RawClient.connected5(node.port(), "pub")) {
             sub.subscribe(1, "rep/t", 0, 5);
             sub.expect(RawClient.SUBACK);
             sub.subscribe(2, "rep/t", 2, 5);
-            assertEquals(2, codes(sub.expect(RawClient.SUBACK))[0]);
+            assertEquals(2, sub.expect(RawClient.SUBACK).reasonCodes()[0]);
             pub.publish("rep/t", 2, 1, false, "x", 5);
             RawClient.Packet got = sub.expect(RawClient.PUBLISH);
             assertEquals(2, got.qos(), "delivered at the new subscription's QoS");
@@ -76,7 +64,7 @@ class Spec3_8SubscribeTest {
 
     @Test
     void replacingResendsRetainedMessagesAndKeepsTheFlow_MQTT_3_8_4_4() throws Exception {
-        try (RawClient sub = client("sub", new byte[0]); RawClient pub = client("pub", new byte[0])) {
+        try (RawClient sub = RawClient.connected5(node.port(), "sub"); RawClient pub = RawClient.connected5(node.port(), "pub")) {
             pub.write(packet(0x31, field("rp/x"), bytes(0), "kept".getBytes()));
             pub.publish("rp/sync", 1, 1, false, "", 5);
             pub.expect(RawClient.PUBACK);
@@ -93,12 +81,12 @@ class Spec3_8SubscribeTest {
 
     @Test
     void severalFiltersGetOneSubackWithACodePerFilterInOrder_MQTT_3_8_4_5_and_3_8_4_6_and_3_9_3_1() throws Exception {
-        try (RawClient sub = client("sub", new byte[0]); RawClient pub = client("pub", new byte[0])) {
+        try (RawClient sub = RawClient.connected5(node.port(), "sub"); RawClient pub = RawClient.connected5(node.port(), "pub")) {
             sub.write(packet(0x82, bytes(0, 9, 0), field("mf/a"), bytes(2), field("mf/#/c"), bytes(0), field("mf/c"), bytes(0)));
             RawClient.Packet suback = sub.read();
             assertEquals(RawClient.SUBACK, suback.type());
             assertEquals(9, suback.packetId());
-            assertArrayEquals(new byte[]{2, (byte) 0x8F, 0}, codes(suback), "granted 2, Topic Filter invalid, granted 0");
+            assertArrayEquals(new byte[]{2, (byte) 0x8F, 0}, suback.reasonCodes(), "granted 2, Topic Filter invalid, granted 0");
             pub.publish("mf/a", 0, 0, false, "a", 5);
             pub.publish("mf/c", 0, 0, false, "c", 5);
             assertEquals("mf/a", sub.read().topic());
@@ -109,10 +97,10 @@ class Spec3_8SubscribeTest {
 
     @Test
     void subackLeavesOutReasonStringAndUserPropertiesAboveMaximumPacketSize_MQTT_3_9_2_1_and_3_9_2_2() throws Exception {
-        try (RawClient c = client("tight", bytes(0x27, 0, 0, 0, 16))) {
+        try (RawClient c = RawClient.connected5(node.port(), "tight", bytes(0x27, 0, 0, 0, 16))) {
             c.subscribe(1, "bad/#/filter", 0, 5);
             RawClient.Packet suback = c.expect(RawClient.SUBACK);
-            assertArrayEquals(new byte[]{(byte) 0x8F}, codes(suback));
+            assertArrayEquals(new byte[]{(byte) 0x8F}, suback.reasonCodes());
             assertFalse(suback.properties(2).containsKey(0x1F));
             assertFalse(suback.properties(2).containsKey(0x26));
             assertTrue(2 + suback.body().length <= 16);

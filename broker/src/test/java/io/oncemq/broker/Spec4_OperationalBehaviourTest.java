@@ -47,9 +47,7 @@ class Spec4_OperationalBehaviourTest {
     }
 
     private RawClient client(String clientId) throws Exception {
-        RawClient c = new RawClient(node.port());
-        assertEquals(0, c.connect5(clientId, new byte[0]).body()[1]);
-        return c;
+        return RawClient.connected5(node.port(), clientId);
     }
 
     private void publish(String topic, int qos, String payload) throws Exception {
