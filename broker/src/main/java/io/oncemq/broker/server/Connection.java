@@ -147,7 +147,7 @@ public final class Connection implements Outlet {
     }
 
     private void installHandlers() {
-        socket.guard(new PacketValidator(v5));
+        socket.guard(new PacketValidator(v5, config.topicAliasMaximum()));
         endpoint.closeHandler(v -> onClose());
         endpoint.exceptionHandler(this::onBadInput);
         endpoint.publishHandler(inbound::onPublish);

@@ -24,7 +24,7 @@ import java.util.List;
 
 /**
  * PUBLISH and PUBREL from one client: the broker as receiver (DESIGN.md §1). Validates what the codec
- * does not (topic, limits, aliases, Receive Maximum, payload format), records, then acknowledges.
+ * does not (topic, limits, Receive Maximum, payload format; aliases are PacketValidator's), records, then acknowledges.
  */
 final class InboundPublishes {
 
@@ -56,10 +56,6 @@ final class InboundPublishes {
             return;
         }
         MqttProperties props = p.properties();
-        if (connection.v5() && aliasOutOfRange(props)) {
-            connection.protocolError(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic alias above the maximum " + config.topicAliasMaximum());
-            return;
-        }
         if (connection.v5() && wildcardResponseTopic(props)) {
             connection.protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "wildcard in Response Topic"); // MQTT-3.3.2-14
             return;
@@ -121,11 +117,6 @@ final class InboundPublishes {
                 connection.endpoint().publishComplete(packetId);
             }
         }));
-    }
-
-    private boolean aliasOutOfRange(MqttProperties props) {
-        MqttProperties.MqttProperty<?> alias = props == null ? null : props.getProperty(MqttPropertyType.TOPIC_ALIAS.value());
-        return alias != null && (Integer) alias.value() > config.topicAliasMaximum(); // MQTT-3.3.2-9
     }
 
     private static boolean wildcardResponseTopic(MqttProperties props) {

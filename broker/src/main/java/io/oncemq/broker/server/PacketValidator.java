@@ -47,9 +47,12 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
 
     /** Whether the connection speaks 5.0, where the SUBSCRIBE option bits 2-5 have a meaning. */
     private final boolean v5;
+    /** The Topic Alias Maximum this server announced in CONNACK. */
+    private final int topicAliasMaximum;
 
-    PacketValidator(boolean v5) {
+    PacketValidator(boolean v5, int topicAliasMaximum) {
         this.v5 = v5;
+        this.topicAliasMaximum = topicAliasMaximum;
     }
 
     @Override
@@ -115,7 +118,10 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
         return null;
     }
 
-    /** Alias 0 is invalid (MQTT-3.3.2-8); an alias is known only once set on this connection (MQTT-3.3.2-7). */
+    /**
+     * Alias 0 or one above our Topic Alias Maximum is invalid (MQTT-3.3.2-8, -9); an alias is known only once
+     * set on this connection (MQTT-3.3.2-7).
+     */
     private Violation alias(MqttPublishMessage p) {
         MqttProperties props = p.variableHeader().properties();
         MqttProperties.MqttProperty<?> alias = props == null ? null : props.getProperty(MqttProperties.MqttPropertyType.TOPIC_ALIAS.value());
@@ -125,6 +131,9 @@ final class PacketValidator extends ChannelInboundHandlerAdapter {
         int value = (Integer) alias.value();
         if (value == 0) {
             return new Violation(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic alias 0");
+        }
+        if (value > topicAliasMaximum) {
+            return new Violation(MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID, "topic alias above the maximum " + topicAliasMaximum);
         }
         if (!p.variableHeader().topicName().isEmpty()) {
             aliases.add(value);
