@@ -3,11 +3,11 @@ package io.oncemq.broker;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members]}: flags override the file. */
+/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members --cluster-name]}: flags override the file. */
 public final class CommandLine {
 
     static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N] [--data DIR] [--durability page-cache|fsync]"
-            + " [--node NAME --cluster-port M --members host:port,...]";
+            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME]]";
 
     private CommandLine() {
     }
@@ -32,6 +32,7 @@ public final class CommandLine {
                 case "--node" -> flags.put("node", value);
                 case "--cluster-port" -> flags.put("cluster-port", value);
                 case "--members" -> flags.put("members", value);
+                case "--cluster-name" -> flags.put("cluster-name", value);
                 default -> throw new ConfigException("unknown flag '" + flag + "': " + USAGE);
             }
         }

@@ -1,5 +1,9 @@
 package io.oncemq.broker;
 
+import io.oncemq.broker.cluster.ClusterRoutes;
+import io.oncemq.broker.cluster.ForwardIntake;
+import io.oncemq.broker.cluster.ForwardSender;
+import io.oncemq.broker.cluster.Incarnation;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.retain.RetainedMessages;
 import io.oncemq.broker.server.ConnectionCount;
@@ -8,7 +12,9 @@ import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.broker.topic.TopicTree;
+import io.oncemq.cluster.Forwarder;
 import io.oncemq.cluster.Membership;
+import io.oncemq.cluster.RouteTable;
 import io.oncemq.journal.ChronicleJournal;
 import io.oncemq.journal.Journal;
 import io.oncemq.journal.JournalOptions;
@@ -36,6 +42,7 @@ public final class Node {
     private final Config config;
     private Journal journal;
     private Membership membership;
+    private JournalBatcher.Forwarding forwarding;
     private Vertx vertx;
     private PostOffice postOffice;
     private SessionRegistry sessions;
@@ -62,7 +69,6 @@ public final class Node {
         });
         journal = chronicle;
         if (config.cluster() != null) {
-            // membership only: nothing is routed or replicated between nodes yet (README)
             try {
                 membership = Membership.join(config.cluster());
             } catch (RuntimeException e) {
@@ -75,12 +81,23 @@ public final class Node {
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         vertx.exceptionHandler(Node::unhandled);
         Context homeContext = vertx.getOrCreateContext();
-        JournalBatcher home = new JournalBatcher(journal, homeContext);
         postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());
+        Forwarder forwarder = null;
+        if (membership != null) {
+            forwarder = Forwarder.open(membership, membership.nodeName() + "/" + Incarnation.of(config.dataDir()));
+            forwarding = new ForwardSender(forwarder, membership, vertx);
+            ClusterRoutes routes = new ClusterRoutes(membership);
+            routes.announceThrough(RouteTable.open(membership, routes));
+            postOffice.joinCluster(routes);
+        }
+        JournalBatcher home = new JournalBatcher(journal, homeContext, forwarding);
         sessions = new SessionRegistry(vertx, postOffice, config.maxInflight());
         connections = new ConnectionCount(config.maxConnections());
         Recovery recovery = new Recovery(postOffice, sessions, home);
         int restored = await(Future.future(p -> homeContext.runOnContext(v -> p.complete(recovery.restore(state)))));
+        if (forwarder != null) {
+            forwarder.receiveWith(new ForwardIntake(postOffice, home, state.acceptedForwards()));
+        }
         await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));
         log.info("OnceMQ accepting MQTT connections on {}:{} (data {}, durability {}, {} sessions restored, {} retained)",
                 config.host(), port, config.dataDir().toAbsolutePath(), config.durability(), restored,
@@ -156,6 +173,11 @@ public final class Node {
 
     public Journal journal() {
         return journal;
+    }
+
+    /** How event loops send forwards to other nodes; null for a node alone. */
+    public JournalBatcher.Forwarding forwarding() {
+        return forwarding;
     }
 
     public PostOffice postOffice() {

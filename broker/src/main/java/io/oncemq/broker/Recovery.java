@@ -73,7 +73,10 @@ final class Recovery {
         return state.sessions().size();
     }
 
-    /** E3: a receipt recorded but not routed before the crash is routed now; sessions that have it ignore it. */
+    /**
+     * E3: a receipt recorded but not routed (or not yet forwarded to every node) before the crash is routed
+     * and forwarded now; sessions that have it and nodes that accepted it ignore it.
+     */
     private void routeUnrouted(JournalState state, Map<Long, Message> messages) {
         for (long id : state.unroutedMessages()) {
             Message stored = messages.get(id);
@@ -82,9 +85,16 @@ final class Recovery {
             }
             // the retained store was restored on its own: routing again must not change it
             Message m = stored.withRetain(false);
-            List<PostOffice.Target> targets = postOffice.route(m, null, home, List.of());
-            home.record(new Record.Routed(id));
-            home.then(() -> postOffice.dispatch(m, targets));
+            PostOffice.Routing routing = postOffice.route(m, null, home, List.of());
+            if (!routing.forwarded()) {
+                home.record(new Record.Routed(id));
+            }
+            home.then(() -> {
+                if (routing.forwarded()) {
+                    home.record(new Record.Routed(id));
+                }
+                postOffice.dispatch(m, routing.targets());
+            });
         }
     }
 

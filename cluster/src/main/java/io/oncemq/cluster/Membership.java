@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * This node's place in the cluster: an embedded Hazelcast member that joins the listed members over
  * TCP-IP (never multicast, never auto-detection, never the internet) and logs one line per member that
- * joins or leaves. Nothing is shared through it yet: routing and replication are not built.
+ * joins or leaves. The route table and forwards between nodes run on it ({@link RouteTable}, {@link Forwarder}).
  */
 public final class Membership implements AutoCloseable {
 
@@ -25,9 +25,11 @@ public final class Membership implements AutoCloseable {
     static final String NODE = "oncemq.node";
 
     private final HazelcastInstance hazelcast;
+    private final String nodeName;
 
-    private Membership(HazelcastInstance hazelcast) {
+    private Membership(HazelcastInstance hazelcast, String nodeName) {
         this.hazelcast = hazelcast;
+        this.nodeName = nodeName;
     }
 
     /** Starts the member and returns once it has joined (or formed) the cluster; blocks: call it off any event loop. */
@@ -38,13 +40,14 @@ public final class Membership implements AutoCloseable {
         // the node stops the member itself, after its listeners and journal (Node.stop)
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         config.getMemberAttributeConfig().setAttribute(NODE, options.nodeName());
+        Forwarder.configure(config);
         NetworkConfig network = config.getNetworkConfig().setPort(options.port()).setPortAutoIncrement(false);
         network.getInterfaces().setEnabled(true).addInterface(options.host());
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(true).setMembers(options.members());
-        Membership m = new Membership(Hazelcast.newHazelcastInstance(config));
+        Membership m = new Membership(Hazelcast.newHazelcastInstance(config), options.nodeName());
         m.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -64,6 +67,30 @@ public final class Membership implements AutoCloseable {
     /** The names of the nodes in the cluster now, this one included, oldest first. */
     public List<String> nodes() {
         return hazelcast.getCluster().getMembers().stream().map(Membership::name).toList();
+    }
+
+    /** This node's name. */
+    public String nodeName() {
+        return nodeName;
+    }
+
+    /** The member of the named node, or null when it is not in the cluster now. */
+    Member member(String node) {
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (node.equals(name(m))) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Whether the named node is in the cluster now. */
+    public boolean isMember(String node) {
+        return member(node) != null;
+    }
+
+    HazelcastInstance hazelcast() {
+        return hazelcast;
     }
 
     private static String name(Member m) {

@@ -76,7 +76,14 @@ public final class JournalState {
     private final Map<String, Long> retained = new LinkedHashMap<>();
     private final Set<Long> unrouted = new LinkedHashSet<>();
     private final Set<Long> unreferenced = new HashSet<>();
+    private final Map<String, LinkedHashSet<Long>> acceptedForwards = new LinkedHashMap<>();
     private long maxMessageId;
+
+    /**
+     * How many forwarded message ids are remembered per origin. A forward is retried only for receipts
+     * its origin had not yet marked routed: a few batches' worth, far below this bound.
+     */
+    public static final int ACCEPTED_FORWARDS_KEPT = 65_536;
 
     public Map<String, SessionState> sessions() {
         return sessions;
@@ -97,6 +104,11 @@ public final class JournalState {
     /** Messages of held receipts not yet routed to their subscribers (E3: route them on replay). */
     public Set<Long> unroutedMessages() {
         return unrouted;
+    }
+
+    /** Per origin node, the ids of the messages it forwarded that were routed here, oldest first (E3). */
+    public Map<String, LinkedHashSet<Long>> acceptedForwards() {
+        return acceptedForwards;
     }
 
     public void apply(Record r) {
@@ -128,6 +140,12 @@ public final class JournalState {
             }
         } else if (r instanceof Record.RetainedCleared cleared) {
             release(retained.remove(cleared.topic()));
+        } else if (r instanceof Record.ForwardAccepted f) {
+            LinkedHashSet<Long> ids = acceptedForwards.computeIfAbsent(f.origin(), o -> new LinkedHashSet<>());
+            ids.add(f.originId());
+            if (ids.size() > ACCEPTED_FORWARDS_KEPT) {
+                ids.remove(ids.iterator().next());
+            }
         } else if (r instanceof Record.MessageIdFloor floor) {
             maxMessageId = Math.max(maxMessageId, floor.messageId());
         } else {
@@ -230,6 +248,7 @@ public final class JournalState {
             }
         }
         retained.forEach((topic, id) -> out.add(new Record.RetainedSet(topic, id)));
+        acceptedForwards.forEach((origin, ids) -> ids.forEach(id -> out.add(new Record.ForwardAccepted(origin, id))));
         for (SessionState s : sessions.values()) {
             for (long id : s.receipts.values()) {
                 if (!unrouted.contains(id)) {
@@ -243,6 +262,9 @@ public final class JournalState {
     /** How many records a snapshot of this state would hold. */
     public int snapshotSize() {
         int n = 1 + messages.size() + retained.size();
+        for (Set<Long> ids : acceptedForwards.values()) {
+            n += ids.size();
+        }
         for (SessionState s : sessions.values()) {
             n += 2 + s.subscriptions.size() + s.queue.size() + 3 * s.inflight.size() + 2 * s.receipts.size();
         }

@@ -76,4 +76,10 @@ public sealed interface Record {
 
     /** The session's will is gone: published, or discarded by a normal DISCONNECT or a new CONNECT. */
     record WillCleared(String clientId) implements Record {}
+
+    /**
+     * A message forwarded by another node ({@code origin}: its name and data-folder incarnation) under its
+     * id {@code originId} was routed here; a retried forward of the same pair is a no-op (E3).
+     */
+    record ForwardAccepted(String origin, long originId) implements Record {}
 }

@@ -32,6 +32,7 @@ public final class RecordCodec {
     private static final byte MESSAGE_ID_FLOOR = 16;
     private static final byte WILL_STORED = 17;
     private static final byte WILL_CLEARED = 18;
+    private static final byte FORWARD_ACCEPTED = 19;
 
     private byte[] buf = new byte[4096];
     private int len;
@@ -151,6 +152,10 @@ public final class RecordCodec {
         } else if (r instanceof Record.WillCleared w) {
             writeByte(WILL_CLEARED);
             writeString(w.clientId());
+        } else if (r instanceof Record.ForwardAccepted f) {
+            writeByte(FORWARD_ACCEPTED);
+            writeString(f.origin());
+            writeLong(f.originId());
         } else {
             throw new IllegalArgumentException("no codec for " + r.getClass());
         }
@@ -193,6 +198,7 @@ public final class RecordCodec {
             case WILL_STORED -> new Record.WillStored(in.readString(), in.readString(), in.readByte(), in.readByte() != 0,
                     in.readBytes(), in.readBytes(), in.readLong());
             case WILL_CLEARED -> new Record.WillCleared(in.readString());
+            case FORWARD_ACCEPTED -> new Record.ForwardAccepted(in.readString(), in.readLong());
             default -> throw new CorruptRecordException("unknown record type " + type);
         };
     }

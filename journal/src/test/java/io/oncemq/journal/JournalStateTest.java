@@ -111,4 +111,18 @@ class JournalStateTest {
         s.apply(new Record.SessionEnded("c"));
         assertTrue(s.snapshotRecords().stream().noneMatch(r -> r instanceof Record.WillStored), "the will ends with its session");
     }
+
+    @Test
+    void acceptedForwardsAreRememberedPerOriginBoundedAndKeptBySnapshots() {
+        JournalState s = new JournalState();
+        for (long id = 1; id <= JournalState.ACCEPTED_FORWARDS_KEPT + 2; id++) {
+            s.apply(new Record.ForwardAccepted("a/1", id));
+        }
+        s.apply(new Record.ForwardAccepted("b/2", 1));
+        assertEquals(JournalState.ACCEPTED_FORWARDS_KEPT, s.acceptedForwards().get("a/1").size());
+        assertEquals(3L, s.acceptedForwards().get("a/1").iterator().next(), "the oldest ids are forgotten first");
+        JournalState copy = rebuilt(s);
+        assertEquals(s.acceptedForwards(), copy.acceptedForwards());
+        assertEquals(s.snapshotSize(), s.snapshotRecords().size());
+    }
 }

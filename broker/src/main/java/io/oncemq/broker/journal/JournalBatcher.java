@@ -1,32 +1,74 @@
 package io.oncemq.broker.journal;
 
+import io.oncemq.broker.cluster.Forward;
 import io.oncemq.journal.Journal;
 import io.oncemq.journal.Record;
 import io.vertx.core.Context;
 import io.vertx.core.internal.ContextInternal;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Gathers the journal records of one event loop's turn into one append, and runs the packets that
- * depend on them when that append is durable (STYLE rule 3: record, then act).
+ * Gathers the journal records of one event loop's turn into one append, and the messages it forwards
+ * into one request per target node; runs the packets that depend on them when the append is durable and
+ * every forward is acknowledged (STYLE rule 3: record, then act).
  *
  * <p>Confined to its event loop. Actions run in the order they were given, also when some wait for a
  * record and others do not, which keeps acknowledgements in order (MQTT-4.6.0-2, -3).
  */
 public final class JournalBatcher {
 
+    /** Sends one batch of forwards to a node; completes once that node holds them durably (or gave them up). */
+    public interface Forwarding {
+        CompletableFuture<Void> send(String node, List<Forward> batch);
+    }
+
     private final Journal journal;
     private final Context context;
+    private final Forwarding forwarding;
     private List<Record> records = new ArrayList<>();
     private List<Runnable> actions = new ArrayList<>();
-    private int appendsInFlight;
+    private Map<String, List<Forward>> forwards = new LinkedHashMap<>();
+    /** Flushed batches, oldest first; the head's actions run once its journal append and forwards are done. */
+    private final ArrayDeque<Flushed> inFlight = new ArrayDeque<>();
+    private final Map<String, Lane> lanes = new HashMap<>();
     private boolean flushScheduled;
 
+    private static final class Flushed {
+        final List<Runnable> actions;
+        int waitingFor;
+
+        Flushed(List<Runnable> actions, int waitingFor) {
+            this.actions = actions;
+            this.waitingFor = waitingFor;
+        }
+    }
+
+    /**
+     * The forwards of this loop to one node: one request in flight at a time, later batches gathered into
+     * the next one, so the node receives them in order (MQTT-4.6.0-6) and requests grow with the load.
+     */
+    private static final class Lane {
+        boolean busy;
+        List<Forward> waiting = new ArrayList<>();
+        List<Flushed> waiters = new ArrayList<>();
+    }
+
     public JournalBatcher(Journal journal, Context context) {
+        this(journal, context, null);
+    }
+
+    /** {@code forwarding} null: a single node, nothing is ever forwarded. */
+    public JournalBatcher(Journal journal, Context context, Forwarding forwarding) {
         this.journal = journal;
         this.context = context;
+        this.forwarding = forwarding;
     }
 
     public Context context() {
@@ -44,9 +86,15 @@ public final class JournalBatcher {
         scheduleFlush();
     }
 
-    /** Runs the action once every record given so far is durable: now, if none is pending. */
+    /** Adds a message for another node to this turn's forward to it; the actions that follow wait for its ack. */
+    public void forward(String node, Forward f) {
+        forwards.computeIfAbsent(node, n -> new ArrayList<>()).add(f);
+        scheduleFlush();
+    }
+
+    /** Runs the action once every record given so far is durable and every forward acknowledged: now, if none is pending. */
     public void then(Runnable action) {
-        if (records.isEmpty() && actions.isEmpty() && appendsInFlight == 0) {
+        if (records.isEmpty() && actions.isEmpty() && forwards.isEmpty() && inFlight.isEmpty()) {
             action.run();
             return;
         }
@@ -64,19 +112,50 @@ public final class JournalBatcher {
 
     private void flush() {
         flushScheduled = false;
-        if (records.isEmpty() && actions.isEmpty()) {
+        if (records.isEmpty() && actions.isEmpty() && forwards.isEmpty()) {
             return;
         }
-        List<Record> batch = records;
-        List<Runnable> done = actions;
+        Map<String, List<Forward>> out = forwards;
+        Flushed batch = new Flushed(actions, 1 + out.size());
+        List<Record> appended = records;
         records = new ArrayList<>();
         actions = new ArrayList<>();
-        appendsInFlight++;
-        journal.append(batch, () -> context.runOnContext(v -> {
-            appendsInFlight--;
-            for (Runnable action : done) {
+        if (!out.isEmpty()) {
+            forwards = new LinkedHashMap<>();
+        }
+        inFlight.add(batch);
+        journal.append(appended, () -> context.runOnContext(v -> arrived(batch)));
+        out.forEach((node, messages) -> {
+            Lane lane = lanes.computeIfAbsent(node, n -> new Lane());
+            lane.waiting.addAll(messages);
+            lane.waiters.add(batch);
+            if (!lane.busy) {
+                send(node, lane);
+            }
+        });
+    }
+
+    private void send(String node, Lane lane) {
+        List<Forward> messages = lane.waiting;
+        List<Flushed> waiters = lane.waiters;
+        lane.waiting = new ArrayList<>();
+        lane.waiters = new ArrayList<>();
+        lane.busy = true;
+        forwarding.send(node, messages).whenComplete((ok, failure) -> context.runOnContext(v -> {
+            lane.busy = false;
+            if (!lane.waiting.isEmpty()) {
+                send(node, lane);
+            }
+            waiters.forEach(this::arrived);
+        }));
+    }
+
+    private void arrived(Flushed batch) {
+        batch.waitingFor--;
+        while (!inFlight.isEmpty() && inFlight.peek().waitingFor == 0) {
+            for (Runnable action : inFlight.poll().actions) {
                 action.run();
             }
-        }));
+        }
     }
 }

@@ -86,19 +86,24 @@ final class InboundPublishes {
         } else if (qos == 1) {
             unackedQos1++;
         }
-        List<PostOffice.Target> targets = postOffice.route(m, session.clientId(), loop, receipt);
-        if (!receipt.isEmpty()) {
+        PostOffice.Routing routing = postOffice.route(m, session.clientId(), loop, receipt);
+        boolean journaled = !receipt.isEmpty();
+        if (journaled && !routing.forwarded()) {
             loop.record(new Record.Routed(m.id()));
         }
-        // E2: PUBACK/PUBREC and the hand-over to subscribers wait for the batch holding the message
+        // E2: PUBACK/PUBREC and the hand-over to subscribers wait for the batch holding the message and for
+        // the other nodes to hold their copies; until then a replay routes and forwards the receipt again
         loop.then(() -> {
+            if (journaled && routing.forwarded()) {
+                loop.record(new Record.Routed(m.id())); // lazily: the local routes and the forwards are durable
+            }
             if (qos == 1) {
                 unackedQos1--;
                 connection.ack(() -> connection.endpoint().publishAcknowledge(packetId));
             } else if (qos == 2) {
                 connection.ack(() -> connection.endpoint().publishReceived(packetId));
             }
-            postOffice.dispatch(m, targets);
+            postOffice.dispatch(m, routing.targets());
         });
     }
 

@@ -19,7 +19,7 @@ public final class MqttVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        JournalBatcher loop = new JournalBatcher(node.journal(), context);
+        JournalBatcher loop = new JournalBatcher(node.journal(), context, node.forwarding());
         MqttServerOptions options = new MqttServerOptions()
                 .setHost(node.config().host())
                 .setPort(node.config().port())

@@ -1,5 +1,7 @@
 package io.oncemq.broker.session;
 
+import io.oncemq.broker.cluster.ClusterRoutes;
+import io.oncemq.broker.cluster.Forward;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.OutboundFlow.Delivery;
 import io.oncemq.broker.retain.RetainedMessages;
@@ -13,8 +15,10 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -34,10 +38,15 @@ public final class PostOffice {
     private final AtomicLong messageIds;
     private final int maxQueued;
     private final AtomicLong dropped = new AtomicLong();
+    private volatile ClusterRoutes cluster;
     private volatile long lastDropLog;
 
     /** A session a message goes to, at the QoS and with the retain flag it is delivered with. */
     public record Target(Session session, int qos, boolean retain, boolean shared) {
+    }
+
+    /** Where a message goes: this node's sessions, and whether forwards to other nodes were added to the batch. */
+    public record Routing(List<Target> targets, boolean forwarded) {
     }
 
     public PostOffice(TopicTree<Session> subscriptions, RetainedMessages retained, long lastMessageId, int maxQueued) {
@@ -47,6 +56,11 @@ public final class PostOffice {
         this.maxQueued = maxQueued;
     }
 
+    /** From now on, subscriptions are announced to the cluster and messages forwarded to other nodes' subscribers. */
+    public void joinCluster(ClusterRoutes routes) {
+        cluster = routes;
+    }
+
     public long nextMessageId() {
         return messageIds.incrementAndGet();
     }
@@ -54,32 +68,45 @@ public final class PostOffice {
     /** Adds or replaces a subscription of the session: a plain filter, or {@code $share/{group}/{filter}}. */
     public void subscribe(Session s, String filter, Subscription sub) {
         String[] shared = SharedGroup.parse(filter);
+        boolean added;
         if (shared == null) {
-            subscriptions.subscribe(filter, s, sub);
-            return;
+            added = subscriptions.subscribe(filter, s, sub);
+        } else {
+            synchronized (groups) {
+                SharedGroup<Session> g = groups.computeIfAbsent(filter, f -> {
+                    SharedGroup<Session> created = new SharedGroup<>(shared[0], shared[1]);
+                    sharedSubscriptions.subscribe(shared[1], created, sub);
+                    return created;
+                });
+                added = g.members().put(s, sub) == null;
+            }
         }
-        synchronized (groups) {
-            SharedGroup<Session> g = groups.computeIfAbsent(filter, f -> {
-                SharedGroup<Session> created = new SharedGroup<>(shared[0], shared[1]);
-                sharedSubscriptions.subscribe(shared[1], created, sub);
-                return created;
-            });
-            g.members().put(s, sub);
+        ClusterRoutes c = cluster;
+        if (added && c != null) {
+            c.subscribed(filter);
         }
     }
 
     public void unsubscribe(Session s, String filter) {
         String[] shared = SharedGroup.parse(filter);
+        boolean removed = false;
         if (shared == null) {
-            subscriptions.unsubscribe(filter, s);
-            return;
-        }
-        synchronized (groups) {
-            SharedGroup<Session> g = groups.get(filter);
-            if (g != null && g.members().remove(s) != null && g.members().isEmpty()) {
-                groups.remove(filter);
-                sharedSubscriptions.unsubscribe(shared[1], g);
+            removed = subscriptions.unsubscribe(filter, s);
+        } else {
+            synchronized (groups) {
+                SharedGroup<Session> g = groups.get(filter);
+                if (g != null && g.members().remove(s) != null) {
+                    removed = true;
+                    if (g.members().isEmpty()) {
+                        groups.remove(filter);
+                        sharedSubscriptions.unsubscribe(shared[1], g);
+                    }
+                }
             }
+        }
+        ClusterRoutes c = cluster;
+        if (removed && c != null) {
+            c.unsubscribed(filter);
         }
     }
 
@@ -119,10 +146,41 @@ public final class PostOffice {
 
     /**
      * Records the message into {@code batch} with one Enqueued per persistent session it reaches, plus
-     * {@code extra} records (a receipt) that must commit atomically with them, and returns the targets.
-     * Sessions that already hold the message ignore it again (E3).
+     * {@code extra} records (a receipt) that must commit atomically with them, adds a forward to each other
+     * node with matching subscribers, and returns the local targets. Sessions that already hold the
+     * message ignore it again (E3).
      */
-    public List<Target> route(Message m, String publisherId, JournalBatcher batch, List<Record> extra) {
+    public Routing route(Message m, String publisherId, JournalBatcher batch, List<Record> extra) {
+        List<Target> targets = new ArrayList<>();
+        List<Record> enqueued = new ArrayList<>();
+        Set<Session> plain = matchPlain(m, publisherId, targets, enqueued);
+        ClusterRoutes c = cluster;
+        boolean forwarded = false;
+        if (c == null) {
+            sharedSubscriptions.match(m.topic(), (g, ignored) -> deliverShared(g, m, plain, targets, enqueued));
+        } else {
+            forwarded = shareAndForward(c, m, publisherId, batch, plain, targets, enqueued);
+        }
+        record(m, batch, extra, enqueued);
+        return new Routing(targets, forwarded);
+    }
+
+    /** Routes a message another node forwarded to this node's sessions only (its own id already assigned here). */
+    public List<Target> routeForwarded(Message m, Forward f, JournalBatcher batch) {
+        List<Target> targets = new ArrayList<>();
+        List<Record> enqueued = new ArrayList<>();
+        Set<Session> plain = f.plain() ? matchPlain(m, f.publisherId(), targets, enqueued) : Set.of();
+        for (String group : f.groups()) {
+            SharedGroup<Session> g = groups.get(group);
+            if (g != null) {
+                deliverShared(g, m, plain, targets, enqueued);
+            }
+        }
+        record(m, batch, List.of(), enqueued);
+        return targets;
+    }
+
+    private Set<Session> matchPlain(Message m, String publisherId, List<Target> targets, List<Record> enqueued) {
         Map<Session, Integer> best = new HashMap<>();
         subscriptions.match(m.topic(), (s, sub) -> {
             if (sub.noLocal() && s.clientId().equals(publisherId)) {
@@ -133,8 +191,6 @@ public final class PostOffice {
             int value = Math.min(m.qos(), sub.qos()) | (sub.retainAsPublished() && m.retain() ? 4 : 0);
             best.merge(s, value, (a, b) -> Math.max(a & 3, b & 3) | ((a | b) & 4));
         });
-        List<Target> targets = new ArrayList<>(best.size());
-        List<Record> enqueued = new ArrayList<>();
         for (Map.Entry<Session, Integer> e : best.entrySet()) {
             Session s = e.getKey();
             int qos = e.getValue() & 3;
@@ -143,30 +199,69 @@ public final class PostOffice {
                 drop(s, m);
                 continue;
             }
-            Target t = new Target(s, qos, retain, false);
             if (qos > 0 && s.persistent()) {
                 enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain).journaledQos()));
             }
-            targets.add(t);
+            targets.add(new Target(s, qos, retain, false));
         }
-        // each matching shared subscription: one member gets it (MQTT-4.8.2-3)
-        sharedSubscriptions.match(m.topic(), (g, ignored) -> {
-            Session s = g.pick(member -> member.outlet() != null, member -> best.containsKey(member));
-            if (s == null) {
+        return best.keySet();
+    }
+
+    /** One member of a matching shared subscription gets the message (MQTT-4.8.2-3). */
+    private void deliverShared(SharedGroup<Session> g, Message m, Set<Session> plain, List<Target> targets, List<Record> enqueued) {
+        Session s = g.pick(member -> member.outlet() != null, plain::contains);
+        if (s == null) {
+            return;
+        }
+        Subscription sub = g.members().get(s);
+        int qos = Math.min(m.qos(), sub == null ? 0 : sub.qos());
+        boolean retain = sub != null && sub.retainAsPublished() && m.retain();
+        if (qos > 0 && s.outbound().queued() >= maxQueued) {
+            drop(s, m);
+            return;
+        }
+        if (qos > 0 && s.persistent()) {
+            enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain, true).journaledQos()));
+        }
+        targets.add(new Target(s, qos, retain, true));
+    }
+
+    /**
+     * Shared subscriptions with members on other nodes take turns between nodes; every other node with a
+     * matching plain subscription (all of them for a retained message) gets one forward. Returns whether any was made.
+     */
+    private boolean shareAndForward(ClusterRoutes c, Message m, String publisherId, JournalBatcher batch, Set<Session> plain,
+                                    List<Target> targets, List<Record> enqueued) {
+        Map<String, List<String>> remoteGroups = new HashMap<>();
+        c.sharedTurns(m.topic(), groups::containsKey, (group, node) -> {
+            if (node != null) {
+                remoteGroups.computeIfAbsent(node, n -> new ArrayList<>(1)).add(group);
                 return;
             }
-            Subscription sub = g.members().get(s);
-            int qos = Math.min(m.qos(), sub == null ? 0 : sub.qos());
-            boolean retain = sub != null && sub.retainAsPublished() && m.retain();
-            if (qos > 0 && s.outbound().queued() >= maxQueued) {
-                drop(s, m);
-                return;
+            SharedGroup<Session> g = groups.get(group);
+            if (g != null) {
+                deliverShared(g, m, plain, targets, enqueued);
             }
-            if (qos > 0 && s.persistent()) {
-                enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain, true).journaledQos()));
-            }
-            targets.add(new Target(s, qos, retain, true));
         });
+        sharedSubscriptions.match(m.topic(), (g, ignored) -> {
+            if (!c.sharedElsewhere(g.key())) {
+                deliverShared(g, m, plain, targets, enqueued);
+            }
+        });
+        Set<String> nodes = new HashSet<>();
+        c.plainNodes(m.topic(), nodes);
+        if (m.retain()) {
+            nodes.addAll(c.otherNodes()); // every node keeps the retained messages (MQTT-3.3.1-5 on any node)
+        }
+        Set<String> plainNodes = Set.copyOf(nodes);
+        nodes.addAll(remoteGroups.keySet());
+        for (String node : nodes) {
+            batch.forward(node, new Forward(m, publisherId, plainNodes.contains(node), remoteGroups.getOrDefault(node, List.of())));
+        }
+        return !nodes.isEmpty();
+    }
+
+    private void record(Message m, JournalBatcher batch, List<Record> extra, List<Record> enqueued) {
         boolean retainChange = m.retain();
         if (!enqueued.isEmpty() || !extra.isEmpty() || (retainChange && m.payload().length > 0)) {
             batch.record(m.toRecord());
@@ -176,7 +271,6 @@ public final class PostOffice {
         if (retainChange) {
             batch.record(m.payload().length == 0 ? new Record.RetainedCleared(m.topic()) : new Record.RetainedSet(m.topic(), m.id()));
         }
-        return targets;
     }
 
     /** Once the route's batch is durable: the retained store changes and each target gets the message. */

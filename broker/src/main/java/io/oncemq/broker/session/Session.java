@@ -180,7 +180,7 @@ public final class Session {
         will = null;
         clearJournaledWill();
         Message m = w.toMessage(postOffice.nextMessageId(), System.currentTimeMillis());
-        List<PostOffice.Target> targets = postOffice.route(m, clientId, loop, List.of());
+        List<PostOffice.Target> targets = postOffice.route(m, clientId, loop, List.of()).targets();
         loop.then(() -> postOffice.dispatch(m, targets));
         log.info("client {}: will published on {}", clientId, m.topic());
     }

@@ -55,6 +55,11 @@ public final class SharedGroup<S> {
         return filter;
     }
 
+    /** The whole subscription, {@code $share/{name}/{filter}}. */
+    public String key() {
+        return PREFIX + name + "/" + filter;
+    }
+
     public Map<S, Subscription> members() {
         return members;
     }

@@ -29,15 +29,15 @@ public final class TopicTree<S> {
         }
     }
 
-    /** Adds or replaces the subscriber's subscription to the filter. */
-    public void subscribe(String filter, S subscriber, Subscription subscription) {
+    /** Adds or replaces the subscriber's subscription to the filter; returns whether it is new. */
+    public boolean subscribe(String filter, S subscriber, Subscription subscription) {
         synchronized (writeLock) {
             Node<S> node = root;
             for (String level : split(filter)) {
                 Node<S> parent = node;
                 node = node.children.computeIfAbsent(level, l -> new Node<>(parent, l));
             }
-            node.subscribers.put(subscriber, subscription);
+            return node.subscribers.put(subscriber, subscription) == null;
         }
     }
 

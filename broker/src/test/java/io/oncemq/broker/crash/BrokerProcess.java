@@ -20,6 +20,7 @@ final class BrokerProcess implements AutoCloseable {
     private final Path data;
     private final Path logs;
     private final int port;
+    private final List<String> extraArgs = new ArrayList<>();
     private Process process;
     private Path currentLog;
     private int starts;
@@ -29,9 +30,20 @@ final class BrokerProcess implements AutoCloseable {
         this.data = folder.resolve("data");
         this.logs = folder.resolve("logs");
         Files.createDirectories(logs);
+        this.port = freePort();
+    }
+
+    /** A free port on this machine now (for MQTT or cluster listeners of node JVMs). */
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
-            this.port = s.getLocalPort();
+            return s.getLocalPort();
         }
+    }
+
+    /** Command-line arguments for every start from now on (e.g. --node, --cluster-port, --members). */
+    BrokerProcess withArgs(String... args) {
+        extraArgs.addAll(List.of(args));
+        return this;
     }
 
     int port() {
@@ -49,6 +61,7 @@ final class BrokerProcess implements AutoCloseable {
         }
         cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.oncemq.broker.Main",
                 "--port", String.valueOf(port), "--data", data.toString()));
+        cmd.addAll(extraArgs);
         currentLog = logs.resolve("node-" + (++starts) + ".log");
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(currentLog.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CrashTest {
 
-    private static final int WINDOW = 20;
+    static final int WINDOW = 20;
 
     @TempDir
     Path folder;
@@ -39,7 +39,7 @@ class CrashTest {
     }
 
     /** A publisher of numbers 1..n on its topic, keeping at most WINDOW unacknowledged. */
-    private static final class Publisher implements Runnable {
+    static final class Publisher implements Runnable {
         final Link link;
         final String topic;
         final int qos;
@@ -89,7 +89,7 @@ class CrashTest {
     }
 
     /** Counts each number it receives. */
-    private static final class Subscriber {
+    static final class Subscriber {
         final AtomicIntegerArray counts;
         volatile int received;
 

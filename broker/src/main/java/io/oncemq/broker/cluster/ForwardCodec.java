@@ -1,0 +1,90 @@
+package io.oncemq.broker.cluster;
+
+import io.oncemq.broker.session.Message;
+import io.oncemq.broker.session.MessageProperties;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The wire form of a batch of forwards: hand-written, a version byte first, no Java serialization. */
+final class ForwardCodec {
+
+    private static final byte VERSION = 1;
+
+    private ForwardCodec() {
+    }
+
+    static byte[] encode(List<Forward> batch) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 * batch.size());
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeInt(batch.size());
+            for (Forward f : batch) {
+                Message m = f.message();
+                out.writeLong(m.id());
+                out.writeUTF(m.topic());
+                out.writeByte(m.qos());
+                out.writeBoolean(m.retain());
+                writeBytes(out, m.payload());
+                writeBytes(out, m.properties().encode());
+                out.writeUTF(f.publisherId() == null ? "" : f.publisherId());
+                out.writeBoolean(f.plain());
+                out.writeShort(f.groups().size());
+                for (String g : f.groups()) {
+                    out.writeUTF(g);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static List<Forward> decode(byte[] data) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            byte version = in.readByte();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("forward batch of version " + version + ", this node reads " + VERSION);
+            }
+            int n = in.readInt();
+            List<Forward> batch = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                long id = in.readLong();
+                String topic = in.readUTF();
+                int qos = in.readByte();
+                boolean retain = in.readBoolean();
+                byte[] payload = readBytes(in);
+                MessageProperties props = MessageProperties.decode(readBytes(in));
+                String publisher = in.readUTF();
+                boolean plain = in.readBoolean();
+                int groups = in.readShort();
+                List<String> g = new ArrayList<>(groups);
+                for (int j = 0; j < groups; j++) {
+                    g.add(in.readUTF());
+                }
+                batch.add(new Forward(new Message(id, topic, qos, retain, payload, props),
+                        publisher.isEmpty() ? null : publisher, plain, g));
+            }
+            return batch;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        byte[] b = new byte[in.readInt()];
+        in.readFully(b);
+        return b;
+    }
+}

@@ -1,0 +1,104 @@
+package io.oncemq.broker;
+
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * In-process nodes joined in one Hazelcast cluster on 127.0.0.1 (each with its own member, Vert.x and
+ * data folder), started before a test class and stopped after it:
+ * {@code @RegisterExtension static final TestCluster cluster = new TestCluster(2);}. For routing logic;
+ * tests that kill a node use node JVMs instead.
+ */
+final class TestCluster implements BeforeAllCallback, AfterAllCallback {
+
+    private final int size;
+    private final List<Path> data = new ArrayList<>();
+    private final List<Integer> clusterPorts = new ArrayList<>();
+    private final List<Node> nodes = new ArrayList<>();
+    private final String name = "test-" + Long.toHexString(System.nanoTime());
+
+    TestCluster(int size) {
+        this.size = size;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        for (int i = 0; i < size; i++) {
+            data.add(Files.createTempDirectory("oncemq-cluster"));
+            clusterPorts.add(freePort());
+            nodes.add(null);
+        }
+        for (int i = 0; i < size; i++) {
+            start(i);
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        for (Node n : nodes) {
+            if (n != null) {
+                n.stop();
+            }
+        }
+        for (Path d : data) {
+            try (Stream<Path> files = Files.walk(d)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** Starts node i (again) on its own folder and cluster port. */
+    void start(int i) {
+        StringBuilder members = new StringBuilder();
+        for (int port : clusterPorts) {
+            members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(port);
+        }
+        Map<String, String> settings = new HashMap<>(Map.of("port", "0", "host", "127.0.0.1", "data", data.get(i).toString(),
+                "event-loops", "2", "node", "n" + (i + 1), "cluster-name", name, "cluster-port", String.valueOf(clusterPorts.get(i)),
+                "members", members.toString()));
+        nodes.set(i, new Node(Config.from(settings)).start());
+    }
+
+    /** Clean stop of node i. */
+    void stop(int i) {
+        nodes.get(i).stop();
+        nodes.set(i, null);
+    }
+
+    Node node(int i) {
+        return nodes.get(i);
+    }
+
+    int port(int i) {
+        return nodes.get(i).port();
+    }
+
+    /** A connected MQTT 5 client with a clean session on node i. */
+    Mqtt5BlockingClient v5Client(int i, String clientId) {
+        Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port(i)).buildBlocking();
+        c.connect();
+        return c;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
