@@ -35,26 +35,6 @@ class ClusterRoutingTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    /**
-     * Publishes QoS 0 probes on {@code topic} from node {@code from} until {@code in} gets one: the route
-     * table reaches every node a few milliseconds after SUBACK, not with it.
-     */
-    private static void awaitRoute(int from, String topic, Mqtt5BlockingClient.Mqtt5Publishes in) {
-        Mqtt5BlockingClient probe = cluster.v5Client(from, "probe-" + System.nanoTime());
-        try {
-            Await.until(() -> {
-                probe.publishWith().topic(topic).qos(MqttQos.AT_MOST_ONCE).payload(new byte[]{0}).send();
-                try {
-                    return in.receive(50, TimeUnit.MILLISECONDS).isPresent();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }, WAIT, "a route for " + topic + " on node " + from);
-        } finally {
-            probe.disconnect();
-        }
-    }
-
     /** What {@code in} gets on topic {@code topic} (probes ignored) until {@code n} arrived or nothing more comes. */
     private static List<String> receive(Mqtt5BlockingClient.Mqtt5Publishes in, String topic, int n, Duration quiet)
             throws InterruptedException {
@@ -87,7 +67,7 @@ class ClusterRoutingTest {
         Mqtt5BlockingClient pub = cluster.v5Client(0, "pub-q" + qos);
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter(base + "/#").qos(MqttQos.EXACTLY_ONCE).send();
-            awaitRoute(0, base + "/probe", in);
+            cluster.awaitRoute(0, base + "/probe", in);
             for (String n : numbers(200)) {
                 pub.publishWith().topic(base + "/data").qos(MqttQos.fromCode(qos)).payload(n.getBytes()).send();
             }
@@ -107,7 +87,7 @@ class ClusterRoutingTest {
              Mqtt5BlockingClient.Mqtt5Publishes inRemote = remote.publishes(MqttGlobalPublishFilter.ALL)) {
             local.subscribeWith().topicFilter("both/+").qos(MqttQos.EXACTLY_ONCE).send();
             remote.subscribeWith().topicFilter("both/#").qos(MqttQos.EXACTLY_ONCE).send();
-            awaitRoute(0, "both/probe", inRemote);
+            cluster.awaitRoute(0, "both/probe", inRemote);
             for (String n : numbers(50)) {
                 pub.publishWith().topic("both/data").qos(MqttQos.EXACTLY_ONCE).payload(n.getBytes()).send();
             }
@@ -129,7 +109,7 @@ class ClusterRoutingTest {
              Mqtt5BlockingClient.Mqtt5Publishes inB = b.publishes(MqttGlobalPublishFilter.ALL)) {
             a.subscribeWith().topicFilter("$share/g/shared/#").qos(MqttQos.AT_LEAST_ONCE).send();
             b.subscribeWith().topicFilter("$share/g/shared/#").qos(MqttQos.AT_LEAST_ONCE).send();
-            awaitRoute(0, "shared/probe", inB);
+            cluster.awaitRoute(0, "shared/probe", inB);
             for (String n : numbers(100)) {
                 pub.publishWith().topic("shared/data").qos(MqttQos.AT_LEAST_ONCE).payload(n.getBytes()).send();
             }
@@ -199,7 +179,7 @@ class ClusterRoutingTest {
         MqttClient dying = new MqttClient("tcp://127.0.0.1:" + cluster.port(0), "will-dying", new MemoryPersistence());
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
-            awaitRoute(0, "wills/probe", in);
+            cluster.awaitRoute(0, "wills/probe", in);
             MqttConnectOptions options = new MqttConnectOptions();
             options.setWill("wills/dying", "gone".getBytes(), 1, false);
             dying.connect(options);

@@ -6,7 +6,11 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +98,26 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback {
         Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(port(i)).buildBlocking();
         c.connect();
         return c;
+    }
+
+    /**
+     * Publishes QoS 0 probes on {@code topic} from node {@code from} until {@code in} gets one: the route
+     * table reaches every node a few milliseconds after SUBACK, not with it.
+     */
+    void awaitRoute(int from, String topic, Mqtt5BlockingClient.Mqtt5Publishes in) {
+        Mqtt5BlockingClient probe = v5Client(from, "probe-" + System.nanoTime());
+        try {
+            Await.until(() -> {
+                probe.publishWith().topic(topic).qos(MqttQos.AT_MOST_ONCE).payload(new byte[]{0}).send();
+                try {
+                    return in.receive(50, TimeUnit.MILLISECONDS).isPresent();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, Duration.ofSeconds(20), "a route for " + topic + " on node " + from);
+        } finally {
+            probe.disconnect();
+        }
     }
 
     private static int freePort() throws IOException {

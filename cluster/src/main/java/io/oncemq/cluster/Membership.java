@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * This node's place in the cluster: an embedded Hazelcast member that joins the listed members over
  * TCP-IP (never multicast, never auto-detection, never the internet) and logs one line per member that
- * joins or leaves. The route table and forwards between nodes run on it ({@link RouteTable}, {@link Forwarder}).
+ * joins or leaves. The route table and forwards between nodes run on it ({@link RouteTable}, {@link NodeCalls}, {@link Owners}).
  */
 public final class Membership implements AutoCloseable {
 
@@ -40,7 +40,7 @@ public final class Membership implements AutoCloseable {
         // the node stops the member itself, after its listeners and journal (Node.stop)
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         config.getMemberAttributeConfig().setAttribute(NODE, options.nodeName());
-        Forwarder.configure(config);
+        NodeCalls.configure(config);
         NetworkConfig network = config.getNetworkConfig().setPort(options.port()).setPortAutoIncrement(false);
         network.getInterfaces().setEnabled(true).addInterface(options.host());
         JoinConfig join = network.getJoin();

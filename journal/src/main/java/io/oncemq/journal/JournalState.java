@@ -77,6 +77,8 @@ public final class JournalState {
     private final Set<Long> unrouted = new LinkedHashSet<>();
     private final Set<Long> unreferenced = new HashSet<>();
     private final Map<String, LinkedHashSet<Long>> acceptedForwards = new LinkedHashMap<>();
+    /** Where stored messages that came from other nodes were first accepted, by message id. */
+    private final Map<Long, Record.ForwardAccepted> origins = new HashMap<>();
     private long maxMessageId;
 
     /**
@@ -109,6 +111,11 @@ public final class JournalState {
     /** Per origin node, the ids of the messages it forwarded that were routed here, oldest first (E3). */
     public Map<String, LinkedHashSet<Long>> acceptedForwards() {
         return acceptedForwards;
+    }
+
+    /** The origin of a stored message another node forwarded, or null for one accepted here. */
+    public Record.ForwardAccepted origin(long messageId) {
+        return origins.get(messageId);
     }
 
     public void apply(Record r) {
@@ -145,6 +152,9 @@ public final class JournalState {
             ids.add(f.originId());
             if (ids.size() > ACCEPTED_FORWARDS_KEPT) {
                 ids.remove(ids.iterator().next());
+            }
+            if (f.messageId() != 0 && messages.containsKey(f.messageId())) {
+                origins.put(f.messageId(), f);
             }
         } else if (r instanceof Record.MessageIdFloor floor) {
             maxMessageId = Math.max(maxMessageId, floor.messageId());
@@ -221,6 +231,7 @@ public final class JournalState {
             if (references.getOrDefault(id, 0) == 0) {
                 messages.remove(id);
                 unrouted.remove(id);
+                origins.remove(id);
             }
         }
         unreferenced.clear();
@@ -248,7 +259,8 @@ public final class JournalState {
             }
         }
         retained.forEach((topic, id) -> out.add(new Record.RetainedSet(topic, id)));
-        acceptedForwards.forEach((origin, ids) -> ids.forEach(id -> out.add(new Record.ForwardAccepted(origin, id))));
+        acceptedForwards.forEach((origin, ids) -> ids.forEach(id -> out.add(new Record.ForwardAccepted(origin, id, 0))));
+        out.addAll(origins.values());
         for (SessionState s : sessions.values()) {
             for (long id : s.receipts.values()) {
                 if (!unrouted.contains(id)) {
@@ -265,6 +277,7 @@ public final class JournalState {
         for (Set<Long> ids : acceptedForwards.values()) {
             n += ids.size();
         }
+        n += origins.size();
         for (SessionState s : sessions.values()) {
             n += 2 + s.subscriptions.size() + s.queue.size() + 3 * s.inflight.size() + 2 * s.receipts.size();
         }
@@ -305,6 +318,7 @@ public final class JournalState {
             references.remove(id);
             messages.remove(id);
             unrouted.remove(id);
+            origins.remove(id);
         } else {
             references.put(id, n - 1);
         }

@@ -79,7 +79,8 @@ public sealed interface Record {
 
     /**
      * A message forwarded by another node ({@code origin}: its name and data-folder incarnation) under its
-     * id {@code originId} was routed here; a retried forward of the same pair is a no-op (E3).
+     * id {@code originId} was routed here, stored under {@code messageId} (0: not stored); a retried forward
+     * of the same pair is a no-op (E3), and the message keeps its identity when a session moves on.
      */
-    record ForwardAccepted(String origin, long originId) implements Record {}
+    record ForwardAccepted(String origin, long originId, long messageId) implements Record {}
 }

@@ -156,6 +156,7 @@ public final class RecordCodec {
             writeByte(FORWARD_ACCEPTED);
             writeString(f.origin());
             writeLong(f.originId());
+            writeLong(f.messageId());
         } else {
             throw new IllegalArgumentException("no codec for " + r.getClass());
         }
@@ -198,7 +199,7 @@ public final class RecordCodec {
             case WILL_STORED -> new Record.WillStored(in.readString(), in.readString(), in.readByte(), in.readByte() != 0,
                     in.readBytes(), in.readBytes(), in.readLong());
             case WILL_CLEARED -> new Record.WillCleared(in.readString());
-            case FORWARD_ACCEPTED -> new Record.ForwardAccepted(in.readString(), in.readLong());
+            case FORWARD_ACCEPTED -> new Record.ForwardAccepted(in.readString(), in.readLong(), in.readLong());
             default -> throw new CorruptRecordException("unknown record type " + type);
         };
     }

@@ -116,13 +116,25 @@ class JournalStateTest {
     void acceptedForwardsAreRememberedPerOriginBoundedAndKeptBySnapshots() {
         JournalState s = new JournalState();
         for (long id = 1; id <= JournalState.ACCEPTED_FORWARDS_KEPT + 2; id++) {
-            s.apply(new Record.ForwardAccepted("a/1", id));
+            s.apply(new Record.ForwardAccepted("a/1", id, 0));
         }
-        s.apply(new Record.ForwardAccepted("b/2", 1));
+        s.apply(new Record.ForwardAccepted("b/2", 1, 0));
         assertEquals(JournalState.ACCEPTED_FORWARDS_KEPT, s.acceptedForwards().get("a/1").size());
         assertEquals(3L, s.acceptedForwards().get("a/1").iterator().next(), "the oldest ids are forgotten first");
         JournalState copy = rebuilt(s);
         assertEquals(s.acceptedForwards(), copy.acceptedForwards());
         assertEquals(s.snapshotSize(), s.snapshotRecords().size());
+    }
+
+    @Test
+    void aForwardedMessageKeepsItsOriginWhileStoredAndInTheSnapshot() {
+        Record.ForwardAccepted from = new Record.ForwardAccepted("a/1", 77, 5);
+        JournalState s = apply(new Record.SessionOpened("c", 60),
+                new Record.MessageStored(5, "t", 2, false, new byte[]{1}, new byte[0]), new Record.Enqueued("c", 5, 2), from);
+        assertEquals(from, s.origin(5));
+        assertEquals(from, rebuilt(s).origin(5));
+        s.apply(new Record.Sent("c", 1, 5));
+        s.apply(new Record.Completed("c", 1));
+        assertEquals(null, s.origin(5), "forgotten with the message");
     }
 }

@@ -15,7 +15,7 @@ import java.util.List;
 /** The wire form of a batch of forwards: hand-written, a version byte first, no Java serialization. */
 final class ForwardCodec {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
 
     private ForwardCodec() {
     }
@@ -27,7 +27,8 @@ final class ForwardCodec {
             out.writeInt(batch.size());
             for (Forward f : batch) {
                 Message m = f.message();
-                out.writeLong(m.id());
+                out.writeUTF(m.origin() == null ? "" : m.origin()); // empty: the sender accepted it
+                out.writeLong(m.originId());
                 out.writeUTF(m.topic());
                 out.writeByte(m.qos());
                 out.writeBoolean(m.retain());
@@ -39,6 +40,11 @@ final class ForwardCodec {
                 for (String g : f.groups()) {
                     out.writeUTF(g);
                 }
+                out.writeShort(f.sessions().size());
+                for (Forward.SessionTarget t : f.sessions()) {
+                    out.writeUTF(t.clientId());
+                    out.writeByte(t.qos() | (t.retain() ? 4 : 0) | (t.shared() ? 8 : 0));
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -46,7 +52,8 @@ final class ForwardCodec {
         return bytes.toByteArray();
     }
 
-    static List<Forward> decode(byte[] data) {
+    /** The batch {@code sender} sent; messages without an origin of their own were accepted by the sender. */
+    static List<Forward> decode(byte[] data, String sender) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
             if (version != VERSION) {
@@ -55,6 +62,7 @@ final class ForwardCodec {
             int n = in.readInt();
             List<Forward> batch = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
+                String origin = in.readUTF();
                 long id = in.readLong();
                 String topic = in.readUTF();
                 int qos = in.readByte();
@@ -68,8 +76,15 @@ final class ForwardCodec {
                 for (int j = 0; j < groups; j++) {
                     g.add(in.readUTF());
                 }
-                batch.add(new Forward(new Message(id, topic, qos, retain, payload, props),
-                        publisher.isEmpty() ? null : publisher, plain, g));
+                int targets = in.readShort();
+                List<Forward.SessionTarget> t = new ArrayList<>(targets);
+                for (int j = 0; j < targets; j++) {
+                    String clientId = in.readUTF();
+                    int flags = in.readByte();
+                    t.add(new Forward.SessionTarget(clientId, flags & 3, (flags & 4) != 0, (flags & 8) != 0));
+                }
+                batch.add(new Forward(new Message(id, topic, qos, retain, payload, props, origin.isEmpty() ? sender : origin, id),
+                        publisher.isEmpty() ? null : publisher, plain, g, t));
             }
             return batch;
         } catch (IOException e) {

@@ -1,70 +1,129 @@
 package io.oncemq.broker.cluster;
 
 import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.qos.OutboundFlow.Delivery;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
-import io.oncemq.cluster.Forwarder;
+import io.oncemq.broker.session.Session;
+import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.cluster.NodeCalls;
 import io.oncemq.journal.JournalState;
 import io.oncemq.journal.Record;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Takes the messages other nodes forward here: each is routed to this node's sessions once, journaled
- * with the origin's id so a retried forward is a no-op (E3), and acknowledged once durable.
- * Confined to one event loop (its batcher's), which owns the memory of accepted ids.
+ * Takes the messages other nodes forward here: each reaches each of this node's sessions once, however
+ * often it is forwarded or relayed (E3), and is acknowledged once durable. Remembers, per origin and id,
+ * which sessions got a message (journaled; after a restart the whole node counts as having it).
+ * Runs on one event loop (its batcher's); the ledger is also read by hand-overs, under its lock.
  */
-public final class ForwardIntake implements Forwarder.Receiver {
+public final class ForwardIntake implements NodeCalls.Service {
+
+    /** Ledger value of an id accepted before the last restart: every session that matched then has it. */
+    private static final Set<String> ALL = Set.of();
+    private static final byte[] DONE = new byte[0];
 
     private final PostOffice postOffice;
+    private final SessionRegistry sessions;
     private final JournalBatcher loop;
-    private final Map<String, LinkedHashSet<Long>> accepted;
+    private final String self;
+    private final Map<String, LinkedHashMap<Long, Set<String>>> ledger = new HashMap<>();
 
-    /** {@code accepted}: the ids replayed from the journal, per origin; this intake keeps adding to them. */
-    public ForwardIntake(PostOffice postOffice, JournalBatcher loop, Map<String, LinkedHashSet<Long>> accepted) {
+    /** {@code accepted}: the ids replayed from the journal, per origin; {@code self}: this node's caller name. */
+    public ForwardIntake(PostOffice postOffice, SessionRegistry sessions, JournalBatcher loop, String self,
+                         Map<String, LinkedHashSet<Long>> accepted) {
         this.postOffice = postOffice;
+        this.sessions = sessions;
         this.loop = loop;
-        this.accepted = new HashMap<>();
-        accepted.forEach((origin, ids) -> this.accepted.put(origin, new LinkedHashSet<>(ids)));
+        this.self = self;
+        accepted.forEach((origin, ids) -> ids.forEach(id -> entries(origin).put(id, ALL)));
     }
 
     @Override
-    public CompletableFuture<Void> accept(String origin, byte[] body) {
-        List<Forward> batch = ForwardCodec.decode(body);
-        CompletableFuture<Void> durable = new CompletableFuture<>();
+    public CompletableFuture<byte[]> handle(String caller, byte[] body) {
+        List<Forward> batch = ForwardCodec.decode(body, caller);
+        CompletableFuture<byte[]> durable = new CompletableFuture<>();
         loop.context().runOnContext(v -> {
             List<Runnable> dispatches = new ArrayList<>(batch.size());
-            for (Forward f : batch) {
-                if (!firstTime(origin, f.message().id())) {
-                    continue; // a retry: this node routed it already
+            synchronized (ledger) {
+                for (Forward f : batch) {
+                    accept(f, dispatches);
                 }
-                Message in = f.message();
-                Message m = new Message(postOffice.nextMessageId(), in.topic(), in.qos(), in.retain(), in.payload(), in.properties());
-                List<PostOffice.Target> targets = postOffice.routeForwarded(m, f, loop);
-                loop.record(new Record.ForwardAccepted(origin, in.id()));
-                dispatches.add(() -> postOffice.dispatch(m, targets));
             }
             loop.then(() -> {
                 dispatches.forEach(Runnable::run);
-                durable.complete(null);
+                durable.complete(DONE);
             });
         });
         return durable;
     }
 
-    private boolean firstTime(String origin, long id) {
-        LinkedHashSet<Long> ids = accepted.computeIfAbsent(origin, o -> new LinkedHashSet<>());
-        if (!ids.add(id)) {
-            return false;
+    private void accept(Forward f, List<Runnable> dispatches) {
+        Message in = f.message();
+        boolean ours = in.origin().equals(self);
+        LinkedHashMap<Long, Set<String>> entries = entries(in.origin());
+        Set<String> got = entries.get(in.originId());
+        if (got == ALL) {
+            return; // a retry of a forward this node took before its restart
         }
-        if (ids.size() > JournalState.ACCEPTED_FORWARDS_KEPT) {
-            ids.remove(ids.iterator().next());
+        boolean first = got == null;
+        if (first) {
+            got = new HashSet<>(2);
         }
-        return true;
+        // a message this node accepted itself keeps its id: its sessions' in-flight sets recognise it (E3)
+        Message m = ours ? in.storedAs(in.originId(), null, in.originId())
+                : in.storedAs(postOffice.nextMessageId(), in.origin(), in.originId());
+        Set<String> skip = got;
+        List<PostOffice.Target> targets = new ArrayList<>(postOffice.routeForwarded(m, f, loop, s -> skip.contains(s.clientId())));
+        for (Forward.SessionTarget t : f.sessions()) {
+            Session s = sessions.get(t.clientId());
+            if (s != null && !got.contains(t.clientId()) && postOffice.relayInto(s, m, t.qos(), t.retain(), t.shared(), loop)) {
+                targets.add(new PostOffice.Target(s, t.qos(), t.retain(), t.shared()));
+            }
+        }
+        for (PostOffice.Target t : targets) {
+            got.add(t.session().clientId());
+        }
+        if (first) {
+            entries.put(in.originId(), got);
+            if (entries.size() > JournalState.ACCEPTED_FORWARDS_KEPT) {
+                entries.remove(entries.keySet().iterator().next());
+            }
+            loop.record(new Record.ForwardAccepted(in.origin(), in.originId(), m.id()));
+        }
+        dispatches.add(() -> postOffice.dispatch(m, targets));
+    }
+
+    private LinkedHashMap<Long, Set<String>> entries(String origin) {
+        return ledger.computeIfAbsent(origin, o -> new LinkedHashMap<>());
+    }
+
+    /**
+     * A session moving here brings these messages: a later copy of one is a repeat for it. {@code subscribe}
+     * runs under the same lock, so no forward reaches the session between the two.
+     */
+    public void holding(String clientId, List<Delivery> deliveries, Runnable subscribe) {
+        synchronized (ledger) {
+            for (Delivery d : deliveries) {
+                Message m = d.message();
+                if (m.origin() == null || m.origin().equals(self)) {
+                    continue; // kept its id here: the session's in-flight set recognises it
+                }
+                Set<String> got = entries(m.origin()).computeIfAbsent(m.originId(), id -> new HashSet<>(2));
+                if (got != ALL) {
+                    got.add(clientId);
+                }
+            }
+            subscribe.run();
+        }
     }
 }

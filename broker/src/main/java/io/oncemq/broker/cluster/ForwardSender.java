@@ -1,7 +1,7 @@
 package io.oncemq.broker.cluster;
 
 import io.oncemq.broker.journal.JournalBatcher;
-import io.oncemq.cluster.Forwarder;
+import io.oncemq.cluster.NodeCalls;
 import io.oncemq.cluster.Membership;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -23,15 +23,18 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private static final long RETRY_MILLIS = 200;
     private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
 
-    private final Forwarder forwarder;
+    /** The service that takes forwards on every node ({@link ForwardIntake}). */
+    public static final String SERVICE = "forward";
+
+    private final NodeCalls calls;
     private final Membership membership;
     private final Vertx vertx;
     private final AtomicLong givenUp = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private volatile long lastLog;
 
-    public ForwardSender(Forwarder forwarder, Membership membership, Vertx vertx) {
-        this.forwarder = forwarder;
+    public ForwardSender(NodeCalls calls, Membership membership, Vertx vertx) {
+        this.calls = calls;
         this.membership = membership;
         this.vertx = vertx;
     }
@@ -46,13 +49,13 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     }
 
     private void attempt(String node, byte[] body, int messages, CompletableFuture<Void> done) {
-        forwarder.send(node, body).whenComplete((ok, failure) -> {
+        calls.call(node, SERVICE, body).whenComplete((ok, failure) -> {
             if (failure == null) {
                 done.complete(null);
                 return;
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (cause instanceof Forwarder.NodeAbsent || !membership.isMember(node)) {
+            if (cause instanceof NodeCalls.NodeAbsent || !membership.isMember(node)) {
                 long lost = givenUp.addAndGet(messages);
                 long now = System.nanoTime();
                 if (now - lastLog > LOG_INTERVAL_NANOS) {

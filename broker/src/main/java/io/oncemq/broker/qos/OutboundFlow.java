@@ -233,6 +233,22 @@ public final class OutboundFlow {
         return out;
     }
 
+    /** An in-flight entry as a session hand-over carries it. */
+    public record Sent(int packetId, Delivery delivery, boolean pubrecReceived) {
+    }
+
+    /** The queued messages, oldest first (a session moving to another node takes them along). */
+    public List<Delivery> queuedDeliveries() {
+        return new ArrayList<>(queue);
+    }
+
+    /** The in-flight entries in send order (a session moving to another node takes them along). */
+    public List<Sent> sent() {
+        List<Sent> out = new ArrayList<>(inflight.size());
+        inflight.forEach((p, f) -> out.add(new Sent(p, f.delivery, f.pubrecReceived)));
+        return out;
+    }
+
     /** Drops everything (clean start, or the session ended). */
     public void clear() {
         queue.clear();

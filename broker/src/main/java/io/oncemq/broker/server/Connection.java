@@ -106,7 +106,8 @@ public final class Connection implements Outlet {
         installHandlers();
         imposeKeepAlive();
         ConnectParams params = new ConnectParams(cleanStart, expiry, assigned);
-        sessions.attach(clientId, this, loop, old -> ((Connection) old).takenOver())
+        node.claim(clientId, loop)
+                .compose(v -> sessions.attach(clientId, this, loop, old -> ((Connection) old).takenOver()))
                 .onSuccess(s -> resume(s, params));
     }
 
@@ -260,7 +261,7 @@ public final class Connection implements Outlet {
     }
 
     /** Another connection claimed the client id: close this one first (E4, MQTT 5 reason 0x8E). */
-    private void takenOver() {
+    public void takenOver() {
         takenOver = true;
         if (loop.inLoop() && session != null && endpoint.isConnected()) {
             session.willDue(postOffice);

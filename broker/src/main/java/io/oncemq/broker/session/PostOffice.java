@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Routes accepted messages to the sessions whose subscriptions match: records what must be durable
@@ -37,6 +38,7 @@ public final class PostOffice {
     private final RetainedMessages retained;
     private final AtomicLong messageIds;
     private final int maxQueued;
+    private static final Predicate<Session> NONE = s -> false;
     private final AtomicLong dropped = new AtomicLong();
     private volatile ClusterRoutes cluster;
     private volatile long lastDropLog;
@@ -144,6 +146,46 @@ public final class PostOffice {
         return dropped.get();
     }
 
+    /** What one routing decides: local targets, their journal records, relays to sessions that moved away. */
+    private final class Work {
+        final Message m;
+        final String publisherId;
+        final List<Target> targets = new ArrayList<>();
+        final List<Record> enqueued = new ArrayList<>();
+        final Map<String, List<Forward.SessionTarget>> relays = new HashMap<>(0);
+        final Predicate<Session> skip;
+        Set<Session> plain = Set.of();
+
+        Work(Message m, String publisherId, Predicate<Session> skip) {
+            this.m = m;
+            this.publisherId = publisherId;
+            this.skip = skip;
+        }
+
+        /** The session gets the message: here, or relayed to the node it moved to; not if it has it already. */
+        void add(Session s, int qos, boolean retain, boolean shared) {
+            if (skip.test(s)) {
+                return;
+            }
+            String movedTo = s.movedTo();
+            if (movedTo != null) {
+                // its new node routed messages it accepted itself to the session directly
+                if (qos > 0 && !(m.origin() != null && m.origin().startsWith(movedTo + "/"))) {
+                    relays.computeIfAbsent(movedTo, n -> new ArrayList<>(1)).add(new Forward.SessionTarget(s.clientId(), qos, retain, shared));
+                }
+                return;
+            }
+            if (qos > 0 && s.outbound().queued() >= maxQueued) {
+                drop(s, m);
+                return;
+            }
+            if (qos > 0 && s.persistent()) {
+                enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain, shared).journaledQos()));
+            }
+            targets.add(new Target(s, qos, retain, shared));
+        }
+    }
+
     /**
      * Records the message into {@code batch} with one Enqueued per persistent session it reaches, plus
      * {@code extra} records (a receipt) that must commit atomically with them, adds a forward to each other
@@ -151,39 +193,56 @@ public final class PostOffice {
      * message ignore it again (E3).
      */
     public Routing route(Message m, String publisherId, JournalBatcher batch, List<Record> extra) {
-        List<Target> targets = new ArrayList<>();
-        List<Record> enqueued = new ArrayList<>();
-        Set<Session> plain = matchPlain(m, publisherId, targets, enqueued);
+        Work w = new Work(m, publisherId, NONE);
+        matchPlain(w);
         ClusterRoutes c = cluster;
         boolean forwarded = false;
         if (c == null) {
-            sharedSubscriptions.match(m.topic(), (g, ignored) -> deliverShared(g, m, plain, targets, enqueued));
+            sharedSubscriptions.match(m.topic(), (g, ignored) -> deliverShared(g, w));
         } else {
-            forwarded = shareAndForward(c, m, publisherId, batch, plain, targets, enqueued);
+            forwarded = shareAndForward(c, w, batch);
         }
-        record(m, batch, extra, enqueued);
-        return new Routing(targets, forwarded);
+        record(m, batch, extra, w.enqueued);
+        return new Routing(w.targets, forwarded);
     }
 
-    /** Routes a message another node forwarded to this node's sessions only (its own id already assigned here). */
-    public List<Target> routeForwarded(Message m, Forward f, JournalBatcher batch) {
-        List<Target> targets = new ArrayList<>();
-        List<Record> enqueued = new ArrayList<>();
-        Set<Session> plain = f.plain() ? matchPlain(m, f.publisherId(), targets, enqueued) : Set.of();
+    /**
+     * Routes a message another node forwarded to this node's sessions only (its id here already assigned),
+     * leaving out the sessions {@code skip} says already have it.
+     */
+    public List<Target> routeForwarded(Message m, Forward f, JournalBatcher batch, Predicate<Session> skip) {
+        Work w = new Work(m, f.publisherId(), skip);
+        if (f.plain()) {
+            matchPlain(w);
+        }
         for (String group : f.groups()) {
             SharedGroup<Session> g = groups.get(group);
             if (g != null) {
-                deliverShared(g, m, plain, targets, enqueued);
+                deliverShared(g, w);
             }
         }
-        record(m, batch, List.of(), enqueued);
-        return targets;
+        record(m, batch, List.of(), w.enqueued);
+        relay(w, batch);
+        return w.targets;
     }
 
-    private Set<Session> matchPlain(Message m, String publisherId, List<Target> targets, List<Record> enqueued) {
+    /**
+     * A message relayed for one session by the node it moved away from: queued into it like a routed one.
+     * Returns false if the session cannot take it (moved on again, or its queue is full).
+     */
+    public boolean relayInto(Session s, Message m, int qos, boolean retain, boolean shared, JournalBatcher batch) {
+        Work w = new Work(m, null, NONE);
+        w.add(s, qos, retain, shared);
+        record(m.withRetain(false), batch, List.of(), w.enqueued);
+        relay(w, batch);
+        return !w.targets.isEmpty();
+    }
+
+    private void matchPlain(Work w) {
+        Message m = w.m;
         Map<Session, Integer> best = new HashMap<>();
         subscriptions.match(m.topic(), (s, sub) -> {
-            if (sub.noLocal() && s.clientId().equals(publisherId)) {
+            if (sub.noLocal() && s.clientId().equals(w.publisherId)) {
                 return; // MQTT-3.8.3-3
             }
             // overlapping subscriptions: one copy at the highest granted QoS (MQTT-3.3.4-2); bit 2 keeps the
@@ -192,46 +251,30 @@ public final class PostOffice {
             best.merge(s, value, (a, b) -> Math.max(a & 3, b & 3) | ((a | b) & 4));
         });
         for (Map.Entry<Session, Integer> e : best.entrySet()) {
-            Session s = e.getKey();
-            int qos = e.getValue() & 3;
-            boolean retain = (e.getValue() & 4) != 0;
-            if (qos > 0 && s.outbound().queued() >= maxQueued) {
-                drop(s, m);
-                continue;
-            }
-            if (qos > 0 && s.persistent()) {
-                enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain).journaledQos()));
-            }
-            targets.add(new Target(s, qos, retain, false));
+            w.add(e.getKey(), e.getValue() & 3, (e.getValue() & 4) != 0, false);
         }
-        return best.keySet();
+        w.plain = best.keySet();
     }
 
     /** One member of a matching shared subscription gets the message (MQTT-4.8.2-3). */
-    private void deliverShared(SharedGroup<Session> g, Message m, Set<Session> plain, List<Target> targets, List<Record> enqueued) {
-        Session s = g.pick(member -> member.outlet() != null, plain::contains);
+    private void deliverShared(SharedGroup<Session> g, Work w) {
+        Session s = g.pick(member -> member.outlet() != null, w.plain::contains);
         if (s == null) {
             return;
         }
         Subscription sub = g.members().get(s);
-        int qos = Math.min(m.qos(), sub == null ? 0 : sub.qos());
-        boolean retain = sub != null && sub.retainAsPublished() && m.retain();
-        if (qos > 0 && s.outbound().queued() >= maxQueued) {
-            drop(s, m);
-            return;
-        }
-        if (qos > 0 && s.persistent()) {
-            enqueued.add(new Record.Enqueued(s.clientId(), m.id(), new Delivery(m, qos, retain, true).journaledQos()));
-        }
-        targets.add(new Target(s, qos, retain, true));
+        int qos = Math.min(w.m.qos(), sub == null ? 0 : sub.qos());
+        boolean retain = sub != null && sub.retainAsPublished() && w.m.retain();
+        w.add(s, qos, retain, true);
     }
 
     /**
      * Shared subscriptions with members on other nodes take turns between nodes; every other node with a
-     * matching plain subscription (all of them for a retained message) gets one forward. Returns whether any was made.
+     * matching plain subscription (all of them for a retained message) gets one forward, and sessions that
+     * moved away get theirs relayed. Returns whether any forward was made.
      */
-    private boolean shareAndForward(ClusterRoutes c, Message m, String publisherId, JournalBatcher batch, Set<Session> plain,
-                                    List<Target> targets, List<Record> enqueued) {
+    private boolean shareAndForward(ClusterRoutes c, Work w, JournalBatcher batch) {
+        Message m = w.m;
         Map<String, List<String>> remoteGroups = new HashMap<>();
         c.sharedTurns(m.topic(), groups::containsKey, (group, node) -> {
             if (node != null) {
@@ -240,12 +283,12 @@ public final class PostOffice {
             }
             SharedGroup<Session> g = groups.get(group);
             if (g != null) {
-                deliverShared(g, m, plain, targets, enqueued);
+                deliverShared(g, w);
             }
         });
         sharedSubscriptions.match(m.topic(), (g, ignored) -> {
             if (!c.sharedElsewhere(g.key())) {
-                deliverShared(g, m, plain, targets, enqueued);
+                deliverShared(g, w);
             }
         });
         Set<String> nodes = new HashSet<>();
@@ -256,9 +299,11 @@ public final class PostOffice {
         Set<String> plainNodes = Set.copyOf(nodes);
         nodes.addAll(remoteGroups.keySet());
         for (String node : nodes) {
-            batch.forward(node, new Forward(m, publisherId, plainNodes.contains(node), remoteGroups.getOrDefault(node, List.of())));
+            batch.forward(node, new Forward(m, w.publisherId, plainNodes.contains(node), remoteGroups.getOrDefault(node, List.of()),
+                    w.relays.getOrDefault(node, List.of())));
         }
-        return !nodes.isEmpty();
+        w.relays.keySet().removeAll(nodes);
+        return relay(w, batch) || !nodes.isEmpty();
     }
 
     private void record(Message m, JournalBatcher batch, List<Record> extra, List<Record> enqueued) {
@@ -273,6 +318,12 @@ public final class PostOffice {
         }
     }
 
+    /** Sends the relays no forward carried yet; returns whether there were any. */
+    private boolean relay(Work w, JournalBatcher batch) {
+        w.relays.forEach((node, sessions) -> batch.forward(node, new Forward(w.m.withRetain(false), w.publisherId, false, List.of(), sessions)));
+        return !w.relays.isEmpty();
+    }
+
     /** Once the route's batch is durable: the retained store changes and each target gets the message. */
     public void dispatch(Message m, List<Target> targets) {
         if (m.retain()) {
@@ -284,7 +335,17 @@ public final class PostOffice {
         }
         for (Target t : targets) {
             Delivery d = new Delivery(m, t.qos(), t.retain(), t.shared());
-            t.session().run(() -> t.session().outbound().deliver(d));
+            Session s = t.session();
+            s.run(() -> {
+                String movedTo = s.movedTo();
+                if (movedTo == null) {
+                    s.outbound().deliver(d);
+                } else if (d.qos() > 0) {
+                    // it moved to another node between routing and now: the message follows it there
+                    s.loop().forward(movedTo, new Forward(m.withRetain(false), null, false, List.of(),
+                            List.of(new Forward.SessionTarget(s.clientId(), d.qos(), d.retain(), d.shared()))));
+                }
+            });
         }
     }
 

@@ -31,6 +31,7 @@ public final class Session {
     private volatile boolean ended;
     private Object connection;
     private volatile Outlet outlet;
+    private volatile String movedTo;
     private long expiryTimer = -1;
     private WillMessage will;
     private boolean willJournaled;
@@ -113,6 +114,18 @@ public final class Session {
 
     public void outlet(Outlet outlet) {
         this.outlet = outlet;
+    }
+
+    /**
+     * The node this session moved to, or null: it is ended here, kept only for a short while so that
+     * messages still routed to it here are relayed there.
+     */
+    public String movedTo() {
+        return movedTo;
+    }
+
+    public void movedTo(String node) {
+        movedTo = node;
     }
 
     public long expiryTimer() {

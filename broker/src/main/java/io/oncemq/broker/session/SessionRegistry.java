@@ -61,6 +61,9 @@ public final class SessionRegistry {
     private void attach(String clientId, Object connection, JournalBatcher loop, Consumer<Object> closeOld, Promise<Session> promise) {
         Session s = sessions.computeIfAbsent(clientId, id -> new Session(id, loop, maxInflight));
         s.run(() -> {
+            if (s.movedTo() != null && !s.ended()) {
+                retire(s); // it moved to another node and came back without a hand-over: start afresh here
+            }
             if (s.ended()) {
                 // ended while this request travelled: start over with a fresh session
                 loop.context().runOnContext(v -> attach(clientId, connection, loop, closeOld, promise));
@@ -122,6 +125,19 @@ public final class SessionRegistry {
     public void end(Session s) {
         s.firePendingWill();
         discardState(s);
+        s.markEnded();
+        sessions.remove(s.clientId(), s);
+    }
+
+    /**
+     * Drops a session that moved to another node once it no longer relays: its subscriptions go, nothing is
+     * journaled (its end was, when it moved). Runs on the session's loop.
+     */
+    public void retire(Session s) {
+        for (String filter : s.subscriptions().keySet()) {
+            postOffice.unsubscribe(s, filter);
+        }
+        s.subscriptions().clear();
         s.markEnded();
         sessions.remove(s.clientId(), s);
     }

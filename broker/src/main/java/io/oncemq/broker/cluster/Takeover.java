@@ -1,0 +1,209 @@
+package io.oncemq.broker.cluster;
+
+import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.qos.OutboundFlow.Delivery;
+import io.oncemq.broker.qos.OutboundFlow.Sent;
+import io.oncemq.broker.session.Message;
+import io.oncemq.broker.session.PostOffice;
+import io.oncemq.broker.session.Session;
+import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.cluster.Membership;
+import io.oncemq.cluster.NodeCalls;
+import io.oncemq.cluster.Owners;
+import io.oncemq.journal.Record;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * One owner per client id across the cluster (E4). A connection for a client id claims it in the owners
+ * map; the node that served it before closes its connection (MQTT 5 reason 0x8E) and hands the kept
+ * session over, packet ids and states included, before the new node sends CONNACK. For a short while
+ * after, the old node relays messages still routed to the session there.
+ */
+public final class Takeover implements NodeCalls.Service {
+
+    private static final Logger log = LoggerFactory.getLogger(Takeover.class);
+    public static final String SERVICE = "handover";
+    private static final byte[] NOTHING = new byte[0];
+    /** How long a session that moved away stays subscribed here to relay late messages (route tables settle in ms). */
+    private static final long RELAY_MILLIS = 10_000;
+    /** Marks a session whose connection was closed for a hand-over: a late detach of that connection leaves it alone. */
+    private static final Object HANDED_OVER = new Object();
+
+    private final Membership membership;
+    private final Owners owners;
+    private final NodeCalls calls;
+    private final SessionRegistry sessions;
+    private final PostOffice postOffice;
+    private final ForwardIntake intake;
+    private final Vertx vertx;
+    private final Consumer<Object> closeConnection;
+    private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
+
+    public Takeover(Membership membership, Owners owners, NodeCalls calls, SessionRegistry sessions, PostOffice postOffice,
+                    ForwardIntake intake, Vertx vertx, Consumer<Object> closeConnection) {
+        this.membership = membership;
+        this.owners = owners;
+        this.calls = calls;
+        this.sessions = sessions;
+        this.postOffice = postOffice;
+        this.intake = intake;
+        this.vertx = vertx;
+        this.closeConnection = closeConnection;
+    }
+
+    /**
+     * Makes this node the client id's owner; completes on {@code loop} once any session another node served
+     * for it is here (journaled on this node). A node that does not answer is passed over with one log line.
+     */
+    public Future<Void> claim(String clientId, JournalBatcher loop) {
+        Promise<Void> done = Promise.promise();
+        claiming.put(clientId, done.future());
+        done.future().onComplete(ar -> claiming.remove(clientId, done.future()));
+        owners.claim(clientId).whenComplete((previous, failure) -> loop.context().runOnContext(v -> {
+            if (failure != null) {
+                log.warn("client {}: cannot claim the client id in the cluster ({}); serving it here", clientId, failure.toString());
+                done.complete();
+            } else if (previous == null || previous.equals(membership.nodeName()) || !membership.isMember(previous)) {
+                done.complete();
+            } else {
+                fetch(clientId, previous, loop, done);
+            }
+        }));
+        return done.future();
+    }
+
+    private void fetch(String clientId, String from, JournalBatcher loop, Promise<Void> done) {
+        calls.call(from, SERVICE, clientId.getBytes(StandardCharsets.UTF_8)).whenComplete((bytes, failure) ->
+                loop.context().runOnContext(v -> {
+                    if (failure != null) {
+                        log.warn("client {}: node {} did not hand the session over ({}); starting without it", clientId, from,
+                                failure.toString());
+                        done.complete();
+                    } else if (bytes.length == 0) {
+                        done.complete();
+                    } else {
+                        receive(clientId, SessionTransfer.decode(bytes, calls.caller(), postOffice::nextMessageId), from, loop, done);
+                    }
+                }));
+    }
+
+    /** Installs a session handed over by {@code from} on {@code loop}, journaled before the connection goes on. */
+    private void receive(String clientId, SessionTransfer t, String from, JournalBatcher loop, Promise<Void> done) {
+        Session stale = sessions.get(clientId);
+        if (stale != null) {
+            stale.run(() -> sessions.retire(stale)); // a session that moved away earlier and is only relaying
+        }
+        Session s = sessions.restore(clientId, loop);
+        s.persistence(true, t.expirySeconds());
+        loop.record(new Record.SessionOpened(clientId, t.expirySeconds()));
+        List<Delivery> held = new ArrayList<>(t.queue());
+        for (Sent f : t.inflight()) {
+            store(loop, clientId, f.delivery());
+            loop.record(new Record.Sent(clientId, f.packetId(), f.delivery().message().id()));
+            if (f.pubrecReceived()) {
+                loop.record(new Record.PubrecReceived(clientId, f.packetId()));
+            }
+            s.outbound().restoreInflight(f.packetId(), f.delivery(), f.pubrecReceived());
+            held.add(f.delivery());
+        }
+        for (Delivery d : t.queue()) {
+            store(loop, clientId, d);
+            s.outbound().restoreQueued(d);
+        }
+        t.receipts().forEach((packetId, id) -> {
+            // a handed-over receipt is routed already: only its packet id matters (E1), the body is never read
+            loop.record(new Record.MessageStored(id, "", 0, false, NOTHING, NOTHING));
+            loop.record(new Record.ReceiptHeld(clientId, packetId, id));
+            loop.record(new Record.Routed(id));
+            s.inbound().hold(packetId, id);
+        });
+        intake.holding(clientId, held, () -> t.subscriptions().forEach((filter, sub) -> {
+            s.subscriptions().put(filter, sub);
+            postOffice.subscribe(s, filter, sub);
+            loop.record(new Record.Subscribed(clientId, filter, sub.options(), sub.identifier()));
+        }));
+        loop.then(() -> {
+            log.info("client {}: session taken over from node {} ({} queued, {} in flight, {} receipts)", clientId, from,
+                    t.queue().size(), t.inflight().size(), t.receipts().size());
+            done.complete();
+        });
+    }
+
+    private static void store(JournalBatcher loop, String clientId, Delivery d) {
+        Message m = d.message();
+        loop.record(m.toRecord());
+        loop.record(new Record.Enqueued(clientId, m.id(), d.journaledQos()));
+        if (m.origin() != null) {
+            loop.record(new Record.ForwardAccepted(m.origin(), m.originId(), m.id()));
+        }
+    }
+
+    /** Another node claimed a client id this node serves: close its connection and hand the session over. */
+    @Override
+    public CompletableFuture<byte[]> handle(String caller, byte[] request) {
+        String clientId = new String(request, StandardCharsets.UTF_8);
+        String to = caller.substring(0, caller.lastIndexOf('/'));
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        Runnable handOver = () -> {
+            Session s = sessions.get(clientId);
+            if (s == null) {
+                answer.complete(NOTHING);
+            } else {
+                s.run(() -> handOver(s, to, answer));
+            }
+        };
+        Future<Void> pending = claiming.get(clientId);
+        if (pending != null) {
+            pending.onComplete(ar -> handOver.run()); // this node's own claim of the id ends first
+        } else {
+            handOver.run();
+        }
+        return answer;
+    }
+
+    private void handOver(Session s, String to, CompletableFuture<byte[]> answer) {
+        if (s.ended() || s.movedTo() != null) {
+            answer.complete(NOTHING);
+            return;
+        }
+        Object old = s.connection();
+        s.connection(HANDED_OVER);
+        if (old != null) {
+            closeConnection.accept(old); // E4: the old connection closes first (0x8E)
+        }
+        s.outlet(null);
+        s.cancelPendingWill();
+        if (s.expiryTimer() >= 0) {
+            vertx.cancelTimer(s.expiryTimer());
+            s.expiryTimer(-1);
+        }
+        s.loop().then(() -> s.run(() -> {
+            if (!s.persistent()) {
+                sessions.end(s); // a clean session ends with its connection: nothing to hand over
+                answer.complete(NOTHING);
+                return;
+            }
+            byte[] transfer = SessionTransfer.of(s).encode(calls.caller());
+            s.movedTo(to);
+            s.loop().record(new Record.SessionEnded(s.clientId()));
+            s.persistence(false, 0);
+            s.outbound().clear();
+            s.inbound().clear();
+            vertx.setTimer(RELAY_MILLIS, id -> s.run(() -> sessions.retire(s)));
+            log.info("client {}: session handed over to node {}", s.clientId(), to);
+            answer.complete(transfer);
+        }));
+    }
+}

@@ -1,0 +1,159 @@
+package io.oncemq.broker;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static io.oncemq.broker.RawClient.PUBCOMP;
+import static io.oncemq.broker.RawClient.PUBLISH;
+import static io.oncemq.broker.RawClient.PUBREC;
+import static io.oncemq.broker.RawClient.PUBREL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A client id moves between two nodes: one owner at a time, the kept session moves with it (E4, issue 5). */
+class ClusterTakeoverTest {
+
+    @RegisterExtension
+    static final TestCluster cluster = new TestCluster(2);
+
+    private static Mqtt5BlockingClient kept(int node, String clientId, boolean cleanStart, CompletableFuture<Mqtt5DisconnectReasonCode> closed) {
+        Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(cluster.port(node))
+                .addDisconnectedListener(ctx -> {
+                    if (ctx.getCause() instanceof Mqtt5DisconnectException d) {
+                        closed.complete(d.getMqttMessage().getReasonCode());
+                    }
+                })
+                .buildBlocking();
+        Mqtt5ConnAck ack = c.connectWith().cleanStart(cleanStart).sessionExpiryInterval(300).send();
+        assertEquals(!cleanStart, ack.isSessionPresent(), "session present");
+        return c;
+    }
+
+    private static List<String> receive(Mqtt5BlockingClient.Mqtt5Publishes in, String topic, int n) throws InterruptedException {
+        List<String> got = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Optional<Mqtt5Publish> p = in.receive(got.size() >= n ? 300 : 1000, TimeUnit.MILLISECONDS);
+            if (p.isEmpty()) {
+                if (got.size() >= n) {
+                    break;
+                }
+                continue;
+            }
+            if (p.get().getTopic().toString().equals(topic)) {
+                got.add(new String(p.get().getPayloadAsBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return got;
+    }
+
+    @Test
+    void aKeptSessionResumesOnTheOtherNodeWithItsQueueAndSubscriptions() throws Exception {
+        Mqtt5BlockingClient first = kept(0, "mover", true, new CompletableFuture<>());
+        first.subscribeWith().topicFilter("move/#").qos(MqttQos.EXACTLY_ONCE).send();
+        first.disconnect();
+        Mqtt5BlockingClient pub = cluster.v5Client(0, "mover-pub");
+        List<String> numbers = IntStream.range(0, 20).mapToObj(String::valueOf).toList();
+        for (String n : numbers) {
+            pub.publishWith().topic("move/a").qos(MqttQos.EXACTLY_ONCE).payload(n.getBytes()).send();
+        }
+        Mqtt5BlockingClient moved = Mqtt5Client.builder().identifier("mover").serverHost("127.0.0.1").serverPort(cluster.port(1))
+                .buildBlocking();
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = moved.publishes(MqttGlobalPublishFilter.ALL)) {
+            assertTrue(moved.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent());
+            assertEquals(numbers, receive(in, "move/a", 20), "the queue moved along");
+            // the subscription moved too: published on the old node, it arrives once (relayed or forwarded)
+            pub.publishWith().topic("move/b").qos(MqttQos.EXACTLY_ONCE).payload("after".getBytes()).send();
+            assertEquals(List.of("after"), receive(in, "move/b", 1));
+        } finally {
+            moved.disconnect();
+            pub.disconnect();
+        }
+    }
+
+    @Test
+    void aConnectionOnTheOtherNodeClosesTheOldOneWithSessionTakenOver_MQTT_3_1_4_3() throws Exception {
+        CompletableFuture<Mqtt5DisconnectReasonCode> closed = new CompletableFuture<>();
+        Mqtt5BlockingClient first = kept(0, "twice", true, closed);
+        Mqtt5BlockingClient second = kept(1, "twice", false, new CompletableFuture<>());
+        assertEquals(Mqtt5DisconnectReasonCode.SESSION_TAKEN_OVER, closed.get(10, TimeUnit.SECONDS));
+        assertTrue(!first.getState().isConnected(), "one owner");
+        second.disconnect();
+    }
+
+    @Test
+    void aQos2DeliveryInFlightResumesOnTheOtherNodeWithItsPacketId_E3() throws Exception {
+        new RawClient(cluster.port(0)).connectAndSubscribe("inflight", false, "inflight/#", 2).close();
+        Mqtt5BlockingClient pub = cluster.v5Client(0, "inflight-pub");
+        pub.publishWith().topic("inflight/x").qos(MqttQos.EXACTLY_ONCE).payload("one".getBytes()).send();
+        pub.publishWith().topic("inflight/y").qos(MqttQos.EXACTLY_ONCE).payload("two".getBytes()).send();
+        pub.disconnect();
+        int q1;
+        int q2;
+        try (RawClient raw = new RawClient(cluster.port(0))) {
+            raw.connect("inflight", false, 60, 4);
+            RawClient.Packet x = raw.expect(PUBLISH);
+            RawClient.Packet y = raw.expect(PUBLISH);
+            q1 = x.publishId();
+            q2 = y.publishId();
+            raw.ack(PUBREC, q1); // the first is acknowledged (PUBREC), the second not at all
+            assertEquals(q1, raw.expect(PUBREL).packetId());
+        }
+        try (RawClient raw = new RawClient(cluster.port(1))) {
+            raw.connect("inflight", false, 60, 4);
+            // MQTT-4.4.0-1: PUBREL for the one past PUBREC, the PUBLISH again (DUP) for the other, same ids
+            RawClient.Packet first = raw.expect(PUBREL);
+            assertEquals(q1, first.packetId());
+            RawClient.Packet again = raw.expect(PUBLISH);
+            assertEquals(q2, again.publishId());
+            assertTrue(again.dup());
+            assertEquals("inflight/y", again.topic());
+            raw.ack(PUBCOMP, q1);
+            raw.ack(PUBREC, q2);
+            assertEquals(q2, raw.expect(PUBREL).packetId());
+            raw.ack(PUBCOMP, q2);
+            assertTrue(raw.silentFor(Duration.ofMillis(300)), "nothing sent twice");
+        }
+    }
+
+    @Test
+    void aHeldQos2ReceiptMovesSoARepeatedPublishIsNotRoutedTwice_E1() throws Exception {
+        Mqtt5BlockingClient sub = cluster.v5Client(1, "receipt-sub");
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
+            sub.subscribeWith().topicFilter("receipt/#").qos(MqttQos.EXACTLY_ONCE).send();
+            cluster.awaitRoute(0, "receipt/probe", in);
+            try (RawClient raw = new RawClient(cluster.port(0))) {
+                raw.connect("receipt-pub", false, 60, 4);
+                raw.publish("receipt/x", 2, 7, false, "once", 4);
+                assertEquals(7, raw.expect(PUBREC).packetId());
+            }
+            try (RawClient raw = new RawClient(cluster.port(1))) {
+                raw.connect("receipt-pub", false, 60, 4);
+                raw.publish("receipt/x", 2, 7, true, "once", 4); // no PUBREC seen: the client sends it again
+                assertEquals(7, raw.expect(PUBREC).packetId());
+                raw.ack(PUBREL, 7);
+                assertEquals(7, raw.expect(PUBCOMP).packetId());
+            }
+            assertEquals(List.of("once"), receive(in, "receipt/x", 1));
+        } finally {
+            sub.disconnect();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.oncemq.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/** One request on its way to a service of another node; runs there and answers once the service is done. */
+final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, HazelcastInstanceAware {
+
+    static final int FACTORY = 0x0CE;
+    private static final int ID = 1;
+    /** Longer than any journal sync; a call that takes longer fails and its caller decides whether to retry. */
+    private static final long DONE_TIMEOUT_SECONDS = 30;
+
+    private String service;
+    private String caller;
+    private byte[] request;
+    private transient HazelcastInstance hazelcast;
+
+    NodeCall() {
+    }
+
+    NodeCall(String service, String caller, byte[] request) {
+        this.service = service;
+        this.caller = caller;
+        this.request = request;
+    }
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hazelcast) {
+        this.hazelcast = hazelcast;
+    }
+
+    @Override
+    public byte[] call() throws Exception {
+        NodeCalls.Service s = (NodeCalls.Service) hazelcast.getUserContext().get(NodeCalls.SERVICE_PREFIX + service);
+        if (s == null) {
+            throw new IllegalStateException("service " + service + " not ready on this node yet");
+        }
+        // an executor thread, not an event loop: waiting here is what makes the caller's answer mean done
+        return s.handle(caller, request).get(DONE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public int getFactoryId() {
+        return FACTORY;
+    }
+
+    @Override
+    public int getClassId() {
+        return ID;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeString(service);
+        out.writeString(caller);
+        out.writeByteArray(request);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        service = in.readString();
+        caller = in.readString();
+        request = in.readByteArray();
+    }
+}

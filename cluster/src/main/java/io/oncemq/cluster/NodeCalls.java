@@ -1,0 +1,88 @@
+package io.oncemq.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.core.ExecutionCallback;
+import com.hazelcast.core.IExecutorService;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Requests from this node to a named service on another node, answered once the service has done its
+ * work there (a batch of forwards made durable, a session handed over). One Hazelcast operation per call:
+ * callers batch, since one call per message would cap the cluster at a few thousand messages a second
+ * (docs/cluster-design.md).
+ */
+public final class NodeCalls {
+
+    /** A service of this node: completes with its answer once its work is done (durable where it must be). */
+    public interface Service {
+        CompletableFuture<byte[]> handle(String caller, byte[] request);
+    }
+
+    /** The target node is not in the cluster (left, or never joined). */
+    public static final class NodeAbsent extends RuntimeException {
+        NodeAbsent(String node) {
+            super("node " + node + " is not in the cluster", null, false, false);
+        }
+    }
+
+    static final String EXECUTOR = "oncemq.calls";
+    static final String SERVICE_PREFIX = "oncemq.service.";
+    private static final int EXECUTOR_THREADS = 8;
+
+    private final Membership membership;
+    private final IExecutorService executor;
+    private final String caller;
+
+    private NodeCalls(Membership membership, String caller) {
+        this.membership = membership;
+        this.executor = membership.hazelcast().getExecutorService(EXECUTOR);
+        this.caller = caller;
+    }
+
+    static void configure(Config config) {
+        config.getExecutorConfig(EXECUTOR).setPoolSize(EXECUTOR_THREADS);
+        config.getSerializationConfig().addDataSerializableFactory(NodeCall.FACTORY, id -> new NodeCall());
+    }
+
+    /**
+     * Calls as {@code caller}: the node's name and the incarnation of its data folder, so that a node
+     * rebuilt with an empty folder is never taken for its earlier self.
+     */
+    public static NodeCalls open(Membership membership, String caller) {
+        return new NodeCalls(membership, caller);
+    }
+
+    /** From now on calls to {@code name} on this node go to {@code service}; before, callers get a failure. */
+    public void serve(String name, Service service) {
+        membership.hazelcast().getUserContext().put(SERVICE_PREFIX + name, service);
+    }
+
+    /** This node's caller name (name and data-folder incarnation). */
+    public String caller() {
+        return caller;
+    }
+
+    /** The answer of {@code service} on {@code node}; exceptionally with {@link NodeAbsent} or any failure. */
+    public CompletableFuture<byte[]> call(String node, String service, byte[] request) {
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        Member member = membership.member(node);
+        if (member == null) {
+            done.completeExceptionally(new NodeAbsent(node));
+            return done;
+        }
+        executor.submitToMember(new NodeCall(service, caller, request), member, new ExecutionCallback<byte[]>() {
+            @Override
+            public void onResponse(byte[] answer) {
+                done.complete(answer);
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        return done;
+    }
+}
