@@ -1,11 +1,7 @@
 package io.oncemq.broker;
 
-import io.oncemq.broker.cluster.ClusterRoutes;
-import io.oncemq.broker.cluster.ForwardIntake;
-import io.oncemq.broker.cluster.ForwardSender;
-import io.oncemq.broker.cluster.Incarnation;
-import io.oncemq.broker.cluster.Takeover;
 import io.oncemq.broker.server.Connection;
+import io.oncemq.broker.cluster.ClusterNode;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.retain.RetainedMessages;
 import io.oncemq.broker.server.ConnectionCount;
@@ -14,15 +10,10 @@ import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.broker.topic.TopicTree;
-import io.oncemq.cluster.Membership;
-import io.oncemq.cluster.NodeCalls;
-import io.oncemq.cluster.Owners;
-import io.oncemq.cluster.RouteTable;
 import io.oncemq.journal.ChronicleJournal;
 import io.oncemq.journal.Journal;
 import io.oncemq.journal.JournalOptions;
 import io.oncemq.journal.JournalState;
-import io.oncemq.journal.Record;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -35,9 +26,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** One broker node: wires the journal, sessions, routing and the MQTT listeners, and runs them. */
@@ -48,9 +36,8 @@ public final class Node {
 
     private final Config config;
     private Journal journal;
-    private Membership membership;
+    private ClusterNode cluster;
     private JournalBatcher.Forwarding forwarding;
-    private volatile Takeover takeover;
     private Vertx vertx;
     private PostOffice postOffice;
     private SessionRegistry sessions;
@@ -78,41 +65,30 @@ public final class Node {
         journal = chronicle;
         if (config.cluster() != null) {
             try {
-                membership = Membership.join(config.cluster());
+                cluster = ClusterNode.join(config.cluster(), config.dataDir());
             } catch (RuntimeException e) {
                 journal.close();
                 throw new ConfigException("key 'cluster-port': no cluster member on " + config.cluster().host() + ":"
                         + config.cluster().port() + " (" + e.getMessage() + ")");
             }
+            journal = cluster.replicate(chronicle);
         }
         JournalState state = journal.replayed();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         vertx.exceptionHandler(Node::unhandled);
         Context homeContext = vertx.getOrCreateContext();
         postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());
-        NodeCalls calls = null;
-        Owners owners = null;
-        if (membership != null) {
-            calls = NodeCalls.open(membership, membership.nodeName() + "/" + Incarnation.of(config.dataDir()));
-            forwarding = new ForwardSender(calls, membership, vertx);
-            owners = Owners.open(membership);
-            ClusterRoutes routes = new ClusterRoutes(membership);
-            routes.announceThrough(RouteTable.open(membership, routes));
-            postOffice.joinCluster(routes);
+        if (cluster != null) {
+            forwarding = cluster.route(postOffice, vertx);
+            cluster.claimReplayed(state, journal);
         }
         JournalBatcher home = new JournalBatcher(journal, homeContext, forwarding);
-        if (owners != null) {
-            claimReplayed(state, owners);
-        }
         sessions = new SessionRegistry(vertx, postOffice, config.maxInflight());
         connections = new ConnectionCount(config.maxConnections());
         Recovery recovery = new Recovery(postOffice, sessions, home);
         int restored = await(Future.future(p -> homeContext.runOnContext(v -> p.complete(recovery.restore(state)))));
-        if (calls != null) {
-            ForwardIntake intake = new ForwardIntake(postOffice, sessions, home, calls.caller(), state.acceptedForwards());
-            takeover = new Takeover(membership, owners, calls, sessions, postOffice, intake, vertx, old -> ((Connection) old).takenOver());
-            calls.serve(ForwardSender.SERVICE, intake);
-            calls.serve(Takeover.SERVICE, takeover);
+        if (cluster != null) {
+            cluster.serve(postOffice, sessions, home, state, vertx, old -> ((Connection) old).takenOver());
         }
         await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));
         log.info("OnceMQ accepting MQTT connections on {}:{} (data {}, durability {}, {} sessions restored, {} retained)",
@@ -122,37 +98,11 @@ public final class Node {
     }
 
     /**
-     * E5: a kept session replayed from this node's journal that another live node serves now was taken
-     * over while this node was away: it ends here instead of coming back. The others are claimed.
-     */
-    private void claimReplayed(JournalState state, Owners owners) {
-        List<Record> ended = new ArrayList<>();
-        for (String clientId : List.copyOf(state.sessions().keySet())) {
-            String owner = owners.owner(clientId);
-            if (owner != null && !owner.equals(membership.nodeName()) && membership.isMember(owner)) {
-                log.info("client {}: session served by node {} now; dropped from this node's journal", clientId, owner);
-                Record end = new Record.SessionEnded(clientId);
-                state.apply(end);
-                ended.add(end);
-            } else {
-                owners.claim(clientId);
-            }
-        }
-        if (!ended.isEmpty()) {
-            state.endOfBatch();
-            CompletableFuture<Void> durable = new CompletableFuture<>();
-            journal.append(ended, () -> durable.complete(null));
-            await(Future.fromCompletionStage(durable));
-        }
-    }
-
-    /**
      * Completes on {@code loop} once this node may serve the client id: at once for a node alone; in a
      * cluster, after any other node that served it closed its connection and handed its session over (E4).
      */
     public Future<Void> claim(String clientId, JournalBatcher loop) {
-        Takeover t = takeover;
-        return t == null ? Future.succeededFuture() : t.claim(clientId, loop);
+        return cluster == null ? Future.succeededFuture() : cluster.claim(clientId, loop);
     }
 
     /** Clean shutdown: close the listeners and connections (no wills), then flush and close the journal. */
@@ -171,8 +121,8 @@ public final class Node {
         if (journal != null) {
             journal.close();
         }
-        if (membership != null) {
-            membership.close();
+        if (cluster != null) {
+            cluster.close();
         }
         log.info("OnceMQ stopped");
     }

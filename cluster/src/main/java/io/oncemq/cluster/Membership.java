@@ -11,7 +11,11 @@ import com.hazelcast.core.HazelcastInstance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * This node's place in the cluster: an embedded Hazelcast member that joins the listed members over
@@ -23,9 +27,13 @@ public final class Membership implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Membership.class);
     /** The member attribute that carries the OnceMQ node name. */
     static final String NODE = "oncemq.node";
+    /** Seconds without a heartbeat before a member is declared dead. */
+    public static final int HEARTBEAT_TIMEOUT_SECONDS = 10;
 
     private final HazelcastInstance hazelcast;
     private final String nodeName;
+    private final List<Consumer<String>> joinListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> leaveListeners = new CopyOnWriteArrayList<>();
 
     private Membership(HazelcastInstance hazelcast, String nodeName) {
         this.hazelcast = hazelcast;
@@ -39,6 +47,9 @@ public final class Membership implements AutoCloseable {
         config.setProperty("hazelcast.phone.home.enabled", "false");
         // the node stops the member itself, after its listeners and journal (Node.stop)
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // a member silent this long is out: its sessions are adopted from their copies (a SIGSTOPped node too)
+        config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(HEARTBEAT_TIMEOUT_SECONDS));
+        config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         config.getMemberAttributeConfig().setAttribute(NODE, options.nodeName());
         NodeCalls.configure(config);
         NetworkConfig network = config.getNetworkConfig().setPort(options.port()).setPortAutoIncrement(false);
@@ -52,11 +63,13 @@ public final class Membership implements AutoCloseable {
             @Override
             public void memberAdded(MembershipEvent e) {
                 log.info("cluster {}: node {} joined; members {}", options.clusterName(), name(e.getMember()), m.nodes());
+                m.joinListeners.forEach(l -> l.accept(name(e.getMember())));
             }
 
             @Override
             public void memberRemoved(MembershipEvent e) {
                 log.warn("cluster {}: node {} left; members {}", options.clusterName(), name(e.getMember()), m.nodes());
+                m.leaveListeners.forEach(l -> l.accept(name(e.getMember())));
             }
         });
         log.info("node {} in cluster {} on {}:{}; members {}", options.nodeName(), options.clusterName(), options.host(),
@@ -67,6 +80,30 @@ public final class Membership implements AutoCloseable {
     /** The names of the nodes in the cluster now, this one included, oldest first. */
     public List<String> nodes() {
         return hazelcast.getCluster().getMembers().stream().map(Membership::name).toList();
+    }
+
+    /** Calls {@code listener} (on a Hazelcast thread) with the name of each node that joins from now on. */
+    public void onJoin(Consumer<String> listener) {
+        joinListeners.add(listener);
+    }
+
+    /** Calls {@code listener} (on a Hazelcast thread) with the name of each node that leaves or is declared dead. */
+    public void onLeave(Consumer<String> listener) {
+        leaveListeners.add(listener);
+    }
+
+    /**
+     * The node that keeps the copy of this node's state: the next name after this one in the sorted
+     * member list, or null for a node alone. Every node computes the same ring, so the copy of a node that
+     * dies is exactly where its successor looks.
+     */
+    public String buddy() {
+        List<String> names = new ArrayList<>(nodes());
+        if (names.size() < 2) {
+            return null;
+        }
+        Collections.sort(names);
+        return names.get((names.indexOf(nodeName) + 1) % names.size());
     }
 
     /** This node's name. */

@@ -11,17 +11,67 @@ import java.util.concurrent.CompletionStage;
 public final class Owners {
 
     private static final String MAP = "oncemq.owners";
+    private static final String ADOPTED = "oncemq.adopted";
+    private static final String COPIES = "oncemq.copies";
 
     private final IMap<String, String> owners;
+    private final IMap<String, String> adopted;
+    private final IMap<String, String> copies;
     private final String self;
 
-    private Owners(IMap<String, String> owners, String self) {
+    private Owners(IMap<String, String> owners, IMap<String, String> adopted, IMap<String, String> copies, String self) {
         this.owners = owners;
+        this.adopted = adopted;
+        this.copies = copies;
         this.self = self;
     }
 
     public static Owners open(Membership membership) {
-        return new Owners(membership.hazelcast().getMap(MAP), membership.nodeName());
+        return new Owners(membership.hazelcast().getMap(MAP), membership.hazelcast().getMap(ADOPTED),
+                membership.hazelcast().getMap(COPIES), membership.nodeName());
+    }
+
+    /** This node holds the current copy of {@code node}'s journal (it just received its whole state). Blocks. */
+    public void holdCopyOf(String node) {
+        copies.set(node, self);
+    }
+
+    /** The node holding the current copy of {@code node}'s journal, or null. Blocks. */
+    public String copyHolder(String node) {
+        return copies.get(node);
+    }
+
+    /** Whether this node holds the current copy of {@code node}'s journal: the one to adopt it if it dies. Blocks. */
+    public boolean holdsCopyOf(String node) {
+        return self.equals(copies.get(node));
+    }
+
+    /** Takes the client id over from a node that died, unless another node claimed it meanwhile. Blocks. */
+    public boolean takeFrom(String clientId, String deadNode) {
+        return owners.replace(clientId, deadNode, self);
+    }
+
+    /**
+     * This node now holds what the dead node's copy held (E3: forwards for it come here, also after it
+     * restarts, since the sessions stay here). Blocks.
+     */
+    public void adopted(String deadNode) {
+        adopted.set(deadNode, self);
+    }
+
+    /** The node that adopted what a dead node held, or null (not yet, or nobody). Blocks. */
+    public String adopter(String deadNode) {
+        return adopted.get(deadNode);
+    }
+
+    /** The node that adopted what a dead node held, or null (not yet, or nobody). */
+    public CompletionStage<String> adopterOf(String deadNode) {
+        return adopted.getAsync(deadNode);
+    }
+
+    /** The dead node's copy here has been adopted: nothing is left to wait for. Blocks. */
+    public void copyAdopted(String node) {
+        copies.remove(node, self);
     }
 
     /** Makes this node the owner; completes with the node that owned the client id before, or null. */

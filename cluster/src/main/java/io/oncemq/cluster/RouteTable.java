@@ -83,6 +83,15 @@ public final class RouteTable {
         }
     }
 
+    /** Deletes the routes of a node that died: its sessions announce theirs again from the node that adopted them. Blocks. */
+    public void dropNode(String node) {
+        for (String key : routes.keySet()) {
+            if (key.startsWith(node + SEPARATOR)) {
+                routes.delete(key);
+            }
+        }
+    }
+
     private record Mirror(Listener listener) implements EntryAddedListener<String, String>, EntryRemovedListener<String, String> {
         @Override
         public void entryAdded(EntryEvent<String, String> e) {

@@ -103,6 +103,25 @@ public final class ForwardIntake implements NodeCalls.Service {
         dispatches.add(() -> postOffice.dispatch(m, targets));
     }
 
+    /**
+     * A dead node's copy is adopted here: the messages that node had taken from others count as taken by
+     * this node, since its sessions now live here with them.
+     */
+    public void adoptLedger(Map<String, LinkedHashSet<Long>> accepted) {
+        synchronized (ledger) {
+            accepted.forEach((origin, ids) -> ids.forEach(id -> entries(origin).put(id, ALL)));
+        }
+    }
+
+    /** A dead node's receipt routed once more to this node's sessions, as if that node forwarded it. Runs on {@code loop}. */
+    public void reRoute(Message m, JournalBatcher on) {
+        List<Runnable> dispatches = new ArrayList<>(1);
+        synchronized (ledger) {
+            accept(new Forward(m, null, true, List.of()), dispatches);
+        }
+        on.then(() -> dispatches.forEach(Runnable::run));
+    }
+
     private LinkedHashMap<Long, Set<String>> entries(String origin) {
         return ledger.computeIfAbsent(origin, o -> new LinkedHashMap<>());
     }

@@ -6,6 +6,8 @@ import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.MessageProperties;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.topic.Subscription;
+import io.oncemq.journal.JournalState;
+import io.oncemq.journal.Record;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -32,6 +34,45 @@ record SessionTransfer(long expirySeconds, Map<String, Subscription> subscriptio
     static SessionTransfer of(Session s) {
         return new SessionTransfer(s.expirySeconds(), new LinkedHashMap<>(s.subscriptions()), s.outbound().queuedDeliveries(),
                 s.outbound().sent(), new LinkedHashMap<>(s.inbound().held()));
+    }
+
+    /**
+     * What a dead node's copy holds for one of its sessions, which leaves the copy; messages keep the
+     * identity of the node that first accepted them. Call with the copies locked.
+     */
+    static SessionTransfer fromCopy(Replicas.Replica r, String clientId) {
+        JournalState.SessionState ss = r.state.sessions().get(clientId);
+        Map<String, Subscription> subs = new LinkedHashMap<>();
+        ss.subscriptions().forEach((filter, sub) -> subs.put(filter, new Subscription(sub.options(), sub.identifier())));
+        List<Delivery> queue = new ArrayList<>();
+        ss.queue().forEach((id, qos) -> {
+            Message m = messageOf(r, id);
+            if (m != null) {
+                queue.add(Delivery.fromJournal(m, qos));
+            }
+        });
+        List<Sent> inflight = new ArrayList<>();
+        ss.inflight().forEach((packetId, f) -> {
+            Message m = messageOf(r, f.messageId());
+            if (m != null) {
+                inflight.add(new Sent(packetId, Delivery.fromJournal(m, f.qos()), f.pubrecReceived()));
+            }
+        });
+        Map<Integer, Long> receipts = new LinkedHashMap<>(ss.receipts());
+        SessionTransfer t = new SessionTransfer(ss.expirySeconds(), subs, queue, inflight, receipts);
+        r.state.apply(new Record.SessionEnded(clientId));
+        r.state.endOfBatch();
+        return t;
+    }
+
+    /** A stored message of a copy, with the identity of the node that first accepted it; null if not stored. */
+    static Message messageOf(Replicas.Replica r, long id) {
+        Record.MessageStored ms = r.state.messages().get(id);
+        if (ms == null) {
+            return null;
+        }
+        Record.ForwardAccepted from = r.state.origin(id);
+        return Message.of(ms).storedAs(id, from == null ? r.caller : from.origin(), from == null ? id : from.originId());
     }
 
     /** {@code self}: this node's caller name, the origin of the messages it accepted itself. */

@@ -50,6 +50,11 @@ public final class Takeover implements NodeCalls.Service {
     private final Vertx vertx;
     private final Consumer<Object> closeConnection;
     private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
+    /** When each node that left was seen leaving (System.nanoTime). */
+    private final Map<String, Long> left = new ConcurrentHashMap<>();
+    private volatile Adoption adoption;
+    /** How long a connection for a dead node's client waits for that node's sessions to be adopted. */
+    private static final long ADOPTION_WAIT_NANOS = 30_000_000_000L;
 
     public Takeover(Membership membership, Owners owners, NodeCalls calls, SessionRegistry sessions, PostOffice postOffice,
                     ForwardIntake intake, Vertx vertx, Consumer<Object> closeConnection) {
@@ -61,6 +66,8 @@ public final class Takeover implements NodeCalls.Service {
         this.intake = intake;
         this.vertx = vertx;
         this.closeConnection = closeConnection;
+        membership.onLeave(node -> left.put(node, System.nanoTime()));
+        membership.onJoin(left::remove);
     }
 
     /**
@@ -69,38 +76,105 @@ public final class Takeover implements NodeCalls.Service {
      */
     public Future<Void> claim(String clientId, JournalBatcher loop) {
         Promise<Void> done = Promise.promise();
-        claiming.put(clientId, done.future());
+        Future<Void> before = claiming.put(clientId, done.future());
         done.future().onComplete(ar -> claiming.remove(clientId, done.future()));
+        if (before == null) {
+            claimNow(clientId, loop, done);
+        } else {
+            // an adoption (or an earlier connection) is installing the session here: it goes first
+            before.onComplete(ar -> loop.context().runOnContext(v -> claimNow(clientId, loop, done)));
+        }
+        return done.future();
+    }
+
+    /**
+     * An adoption is about to install the client id's session here; null if a connection's claim is under
+     * way (it takes the session from the copy itself). Complete the promise once installed.
+     */
+    Promise<Void> reserve(String clientId) {
+        Promise<Void> installed = Promise.promise();
+        if (claiming.putIfAbsent(clientId, installed.future()) != null) {
+            return null;
+        }
+        installed.future().onComplete(ar -> claiming.remove(clientId, installed.future()));
+        return installed;
+    }
+
+    private void claimNow(String clientId, JournalBatcher loop, Promise<Void> done) {
         owners.claim(clientId).whenComplete((previous, failure) -> loop.context().runOnContext(v -> {
             if (failure != null) {
                 log.warn("client {}: cannot claim the client id in the cluster ({}); serving it here", clientId, failure.toString());
                 done.complete();
-            } else if (previous == null || previous.equals(membership.nodeName()) || !membership.isMember(previous)) {
+            } else if (previous == null || previous.equals(membership.nodeName())) {
                 done.complete();
-            } else {
+            } else if (membership.isMember(previous)) {
+                log.info("client {}: was served by node {}; taking its session over", clientId, previous);
                 fetch(clientId, previous, loop, done);
+            } else if (leftRecently(previous)) {
+                log.info("client {}: was served by node {}, which died; taking its session over from its copy", clientId, previous);
+                fetchFromAdopter(clientId, previous, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
+            } else {
+                log.info("client {}: was served by node {}, gone for long; starting afresh", clientId, previous);
+                done.complete(); // its node is gone for long, with nobody holding its sessions
             }
         }));
-        return done.future();
+    }
+
+    private boolean leftRecently(String node) {
+        Long when = left.get(node);
+        return when != null && System.nanoTime() - when < ADOPTION_WAIT_NANOS * 4;
+    }
+
+    /** The node that served the client id died: its copy is adopted by its buddy, which hands the session on. */
+    private void fetchFromAdopter(String clientId, String dead, JournalBatcher loop, Promise<Void> done, long deadline) {
+        owners.adopterOf(dead).whenComplete((adopter, failure) -> loop.context().runOnContext(v -> {
+            if (membership.nodeName().equals(adopter)) {
+                adoption.handOverFromCopy(clientId).whenComplete((bytes, e) -> loop.context().runOnContext(x ->
+                        received(clientId, e == null ? bytes : NOTHING, dead, loop, done))); // the copy is here
+            } else if (adopter != null && membership.isMember(adopter)) {
+                fetch(clientId, adopter, loop, done);
+            } else if (System.nanoTime() < deadline) {
+                vertx.setTimer(200, id -> fetchFromAdopter(clientId, dead, loop, done, deadline));
+            } else {
+                log.warn("client {}: node {} died and nobody adopted its sessions; starting without it", clientId, dead);
+                done.complete();
+            }
+        }));
+    }
+
+    /** Another node's copies: sessions of dead nodes are handed over from them. */
+    public void copiesFrom(Adoption adoption) {
+        this.adoption = adoption;
     }
 
     private void fetch(String clientId, String from, JournalBatcher loop, Promise<Void> done) {
         calls.call(from, SERVICE, clientId.getBytes(StandardCharsets.UTF_8)).whenComplete((bytes, failure) ->
                 loop.context().runOnContext(v -> {
-                    if (failure != null) {
+                    if (failure == null) {
+                        received(clientId, bytes, from, loop, done);
+                    } else if (!membership.isMember(from)) {
+                        // it died while asked: its buddy adopts what it held, the session with it
+                        left.putIfAbsent(from, System.nanoTime());
+                        fetchFromAdopter(clientId, from, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
+                    } else {
                         log.warn("client {}: node {} did not hand the session over ({}); starting without it", clientId, from,
                                 failure.toString());
                         done.complete();
-                    } else if (bytes.length == 0) {
-                        done.complete();
-                    } else {
-                        receive(clientId, SessionTransfer.decode(bytes, calls.caller(), postOffice::nextMessageId), from, loop, done);
                     }
                 }));
     }
 
-    /** Installs a session handed over by {@code from} on {@code loop}, journaled before the connection goes on. */
-    private void receive(String clientId, SessionTransfer t, String from, JournalBatcher loop, Promise<Void> done) {
+    /** Installs a session in its wire form (empty: nothing to install). */
+    void received(String clientId, byte[] transfer, String from, JournalBatcher loop, Promise<Void> done) {
+        if (transfer.length == 0) {
+            done.complete();
+        } else {
+            install(clientId, SessionTransfer.decode(transfer, calls.caller(), postOffice::nextMessageId), from, loop, done);
+        }
+    }
+
+    /** Installs a session handed over by {@code from} on {@code loop}, journaled (and copied) before {@code done}. */
+    private void install(String clientId, SessionTransfer t, String from, JournalBatcher loop, Promise<Void> done) {
         Session stale = sessions.get(clientId);
         if (stale != null) {
             stale.run(() -> sessions.retire(stale)); // a session that moved away earlier and is only relaying
@@ -158,8 +232,13 @@ public final class Takeover implements NodeCalls.Service {
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         Runnable handOver = () -> {
             Session s = sessions.get(clientId);
-            if (s == null) {
-                answer.complete(NOTHING);
+            if (s == null || s.movedTo() != null) {
+                Adoption a = adoption;
+                if (a == null) {
+                    answer.complete(NOTHING);
+                } else {
+                    a.handOverFromCopy(clientId).whenComplete((bytes, e) -> answer.complete(e == null ? bytes : NOTHING));
+                }
             } else {
                 s.run(() -> handOver(s, to, answer));
             }

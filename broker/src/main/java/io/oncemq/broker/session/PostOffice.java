@@ -318,6 +318,19 @@ public final class PostOffice {
         }
     }
 
+    /** Forwards a message (keeping its origin's identity) to every other node with matching plain subscriptions. */
+    public void forwardToOthers(Message m, JournalBatcher batch) {
+        ClusterRoutes c = cluster;
+        if (c == null) {
+            return;
+        }
+        Set<String> nodes = new HashSet<>();
+        c.plainNodes(m.topic(), nodes);
+        for (String node : nodes) {
+            batch.forward(node, new Forward(m, null, true, List.of()));
+        }
+    }
+
     /** Sends the relays no forward carried yet; returns whether there were any. */
     private boolean relay(Work w, JournalBatcher batch) {
         w.relays.forEach((node, sessions) -> batch.forward(node, new Forward(w.m.withRetain(false), w.publisherId, false, List.of(), sessions)));

@@ -114,6 +114,20 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** Every log line of every start matching the pattern, for a failure message. */
+    List<String> logLinesMatching(String regex) throws IOException {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        List<String> out = new ArrayList<>();
+        for (int i = 1; i <= starts; i++) {
+            for (String line : Files.readAllLines(logs.resolve("node-" + i + ".log"))) {
+                if (p.matcher(line).find()) {
+                    out.add("[start " + i + "] " + line);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Every log line of every start containing the text. */
     List<String> logLines(String text) throws IOException {
         List<String> out = new ArrayList<>();

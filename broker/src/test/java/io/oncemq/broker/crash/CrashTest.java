@@ -125,6 +125,17 @@ class CrashTest {
             return m;
         }
 
+        /** The first missing numbers, for a failure message. */
+        List<Integer> firstMissing(int max) {
+            List<Integer> out = new ArrayList<>();
+            for (int i = 1; i < counts.length() && out.size() < max; i++) {
+                if (counts.get(i) == 0) {
+                    out.add(i);
+                }
+            }
+            return out;
+        }
+
         int duplicated() {
             int d = 0;
             for (int i = 1; i < counts.length(); i++) {

@@ -8,6 +8,7 @@ import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -21,15 +22,25 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
 
     private final MqttAsyncClient client;
     private final MqttConnectOptions options = new MqttConnectOptions();
-    private final BrokerProcess broker;
+    private final List<BrokerProcess> brokers;
     private final AtomicBoolean reconnecting = new AtomicBoolean();
     private volatile boolean closing;
     private volatile Consumer<MqttMessage> onMessage = m -> { };
     private volatile Runnable onDelivered = () -> { };
 
     Link(BrokerProcess broker, String clientId, int maxInflight) throws MqttException {
-        this.broker = broker;
-        this.client = new MqttAsyncClient("tcp://127.0.0.1:" + broker.port(), clientId, new MemoryPersistence());
+        this(List.of(broker), 0, clientId, maxInflight);
+    }
+
+    /** A client of a cluster: it connects to {@code brokers[preferred]}, or to the next node up when that one is down. */
+    Link(List<BrokerProcess> brokers, int preferred, String clientId, int maxInflight) throws MqttException {
+        this.brokers = brokers;
+        String[] uris = new String[brokers.size()];
+        for (int i = 0; i < uris.length; i++) {
+            uris[i] = "tcp://127.0.0.1:" + brokers.get((preferred + i) % brokers.size()).port();
+        }
+        this.client = new MqttAsyncClient(uris[0], clientId, new MemoryPersistence());
+        options.setServerURIs(uris);
         options.setCleanSession(false);
         options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         options.setAutomaticReconnect(false);
@@ -57,7 +68,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
             if (System.nanoTime() > deadlineNanos) {
                 throw new IllegalStateException(client.getClientId() + " could not connect in time");
             }
-            if (!broker.awaitUp(1000)) {
+            if (!anyUp()) {
                 continue;
             }
             try {
@@ -72,6 +83,20 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
         synchronized (this) {
             notifyAll();
         }
+    }
+
+    private boolean anyUp() throws InterruptedException {
+        for (BrokerProcess b : brokers) {
+            if (b.awaitUp(brokers.size() == 1 ? 1000 : 0)) {
+                return true;
+            }
+        }
+        if (brokers.size() > 1) {
+            synchronized (this) {
+                wait(100);
+            }
+        }
+        return false;
     }
 
     /** Waits until connected, up to the timeout. */

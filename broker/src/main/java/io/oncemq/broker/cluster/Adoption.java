@@ -1,0 +1,191 @@
+package io.oncemq.broker.cluster;
+
+import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.session.Message;
+import io.oncemq.broker.session.PostOffice;
+import io.oncemq.broker.session.Session;
+import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.broker.session.WillMessage;
+import io.oncemq.cluster.Membership;
+import io.oncemq.cluster.Owners;
+import io.oncemq.cluster.RouteTable;
+import io.oncemq.journal.JournalState;
+import io.oncemq.journal.Record;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a dead node held lives on here, on its buddy (failover): its kept sessions whose client id nobody
+ * claimed meanwhile are installed here from the copy, with queues, packet ids and receipts; receipts it had
+ * not finished routing are routed once (E1, E3: receivers drop repeats); its clients' wills are published.
+ * Sessions that a client already resumed on another node are handed to that node from the copy.
+ */
+public final class Adoption {
+
+    private static final Logger log = LoggerFactory.getLogger(Adoption.class);
+    /** How long a dead node's copy stays for hand-overs after its adoption. */
+    private static final long KEEP_COPY_MILLIS = 120_000;
+
+    private final Replicas replicas;
+    private final Membership membership;
+    private final Owners owners;
+    private final RouteTable routeTable;
+    private final SessionRegistry sessions;
+    private final PostOffice postOffice;
+    private final ForwardIntake intake;
+    private final Takeover takeover;
+    private final JournalBatcher home;
+    private final Vertx vertx;
+
+    public Adoption(Replicas replicas, Membership membership, Owners owners, RouteTable routeTable, SessionRegistry sessions, PostOffice postOffice,
+                    ForwardIntake intake, Takeover takeover, JournalBatcher home, Vertx vertx) {
+        this.replicas = replicas;
+        this.membership = membership;
+        this.owners = owners;
+        this.routeTable = routeTable;
+        this.sessions = sessions;
+        this.postOffice = postOffice;
+        this.intake = intake;
+        this.takeover = takeover;
+        this.home = home;
+        this.vertx = vertx;
+    }
+
+    /** A node left the cluster: adopt what its copy holds, if this node keeps it. Called on a Hazelcast thread. */
+    public void nodeLeft(String node) {
+        Replicas.Replica r = replicas.of(node);
+        if (r == null) {
+            return;
+        }
+        vertx.<List<Reserved>>executeBlocking(() -> {
+            if (!owners.holdsCopyOf(node)) {
+                replicas.forget(node); // an older copy: the node moved on to another buddy since
+                return null;
+            }
+            List<String> clientIds = replicas.locked(() -> List.copyOf(r.state.sessions().keySet()));
+            // every session of the copy is installed here, so that forwards sent on to this node find it; a
+            // client that resumed on another node meanwhile gets its session from here by a normal hand-over
+            List<Reserved> mine = new ArrayList<>();
+            for (String clientId : clientIds) {
+                owners.takeFrom(clientId, node);
+                mine.add(new Reserved(clientId, takeover.reserve(clientId)));
+            }
+            return mine;
+        }).onSuccess(mine -> {
+            if (mine != null) {
+                home.context().runOnContext(v -> adopt(node, r, mine));
+            }
+        })
+                .onFailure(t -> log.error("node {} left: adopting its sessions failed", node, t));
+    }
+
+    /** A session this node takes from a dead node's copy, and what a connection for it here waits on (null: none registered). */
+    private record Reserved(String clientId, Promise<Void> installed) {
+        void done() {
+            if (installed != null) {
+                installed.complete();
+            }
+        }
+    }
+
+    private void adopt(String node, Replicas.Replica r, List<Reserved> mine) {
+        int[] counts = new int[3];
+        replicas.locked(() -> {
+            intake.adoptLedger(r.state.acceptedForwards());
+            counts[0] = reRouteUnrouted(r);
+            for (Reserved reserved : mine) {
+                String clientId = reserved.clientId();
+                JournalState.SessionState ss = r.state.sessions().get(clientId);
+                if (ss == null) {
+                    reserved.done(); // handed over from the copy meanwhile
+                    continue;
+                }
+                Record.WillStored will = ss.will();
+                SessionTransfer t = SessionTransfer.fromCopy(r, clientId);
+                counts[1] += t.queue().size();
+                counts[2] += t.inflight().size();
+                Promise<Void> installed = Promise.promise();
+                // through the wire form: the messages get ids of this node, keeping where they were first accepted
+                takeover.received(clientId, t.encode(r.caller), node, home, installed);
+                installed.future().onComplete(x -> {
+                    Session s = sessions.get(clientId);
+                    if (s != null && will != null) {
+                        // the connection died with its node: the will is due, here (MQTT-3.1.2-8)
+                        s.will(WillMessage.of(will));
+                        s.willDue(postOffice);
+                    }
+                    if (s != null) {
+                        sessions.scheduleExpiry(s);
+                    }
+                    reserved.done();
+                });
+            }
+            return null;
+        });
+        home.then(() -> vertx.executeBlocking(() -> {
+            owners.adopted(node);
+            owners.copyAdopted(node);
+            return null;
+        }).onComplete(ar -> {
+            log.warn("node {} left: adopted {} kept sessions ({} queued, {} in flight), {} receipts routed again", node,
+                    mine.size(), counts[1], counts[2], counts[0]);
+            // its routes stay a while: forwards still sent there come here, and the ledger drops the repeats;
+            // removing them before every node saw this node's routes for the adopted sessions would lose messages
+            vertx.setTimer(KEEP_COPY_MILLIS, id -> {
+                if (replicas.of(node) == r) {
+                    replicas.forget(node);
+                }
+                if (!membership.isMember(node)) {
+                    vertx.executeBlocking(() -> {
+                        routeTable.dropNode(node);
+                        return null;
+                    });
+                }
+            });
+        }));
+    }
+
+    /** Receipts the dead node held but had not marked routed: routed once more, as that node's message. */
+    private int reRouteUnrouted(Replicas.Replica r) {
+        List<Long> ids = new ArrayList<>(r.state.unroutedMessages());
+        for (long id : ids) {
+            Message m = SessionTransfer.messageOf(r, id);
+            if (m != null) {
+                Message again = m.withRetain(false); // the retained store was kept by every node already
+                intake.reRoute(again, home);
+                postOffice.forwardToOthers(again, home);
+            }
+            r.state.apply(new Record.Routed(id));
+        }
+        return ids.size();
+    }
+
+    /**
+     * A client resumed elsewhere a session of a dead node this node keeps a copy of: the copy's part of it
+     * goes there, once the dead node's unfinished receipts are routed (on the home loop). Empty if none.
+     */
+    CompletableFuture<byte[]> handOverFromCopy(String clientId) {
+        CompletableFuture<byte[]> answer = new CompletableFuture<>();
+        home.context().runOnContext(v -> {
+            byte[] transfer = replicas.locked(() -> {
+                for (Replicas.Replica r : replicas.all()) {
+                    String node = r.caller.substring(0, r.caller.lastIndexOf('/'));
+                    if (!membership.isMember(node) && r.state.sessions().containsKey(clientId)) {
+                        reRouteUnrouted(r);
+                        log.info("client {}: session handed over from the copy of node {}", clientId, node);
+                        return SessionTransfer.fromCopy(r, clientId).encode(r.caller);
+                    }
+                }
+                return new byte[0];
+            });
+            home.then(() -> answer.complete(transfer));
+        });
+        return answer;
+    }
+}

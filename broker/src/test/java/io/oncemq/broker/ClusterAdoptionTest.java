@@ -1,0 +1,61 @@
+package io.oncemq.broker;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A node leaves: its buddy adopts its kept sessions from the copy of its journal, and clients resume elsewhere (failover). */
+class ClusterAdoptionTest {
+
+    @RegisterExtension
+    static final TestCluster cluster = new TestCluster(3);
+
+    @Test
+    void aKeptSessionOfANodeThatLeftResumesOnAnotherNodeAndKeepsCollecting() throws Exception {
+        Mqtt5BlockingClient first = Mqtt5Client.builder().identifier("orphan").serverHost("127.0.0.1").serverPort(cluster.port(1))
+                .buildBlocking();
+        first.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        first.subscribeWith().topicFilter("orphan/#").qos(MqttQos.EXACTLY_ONCE).send();
+        first.disconnect();
+        Mqtt5BlockingClient pub = cluster.v5Client(0, "orphan-pub");
+        List<String> before = IntStream.range(0, 10).mapToObj(i -> "b" + i).toList();
+        List<String> after = IntStream.range(0, 10).mapToObj(i -> "a" + i).toList();
+        try (Mqtt5BlockingClient.Mqtt5Publishes probe = cluster.v5Client(1, "orphan-probe").publishes(MqttGlobalPublishFilter.ALL)) {
+            // n1 routes to n2 once it knows the route: published before, the messages wait in the session on n2
+            Mqtt5BlockingClient watch = cluster.v5Client(1, "orphan-watch");
+            try (Mqtt5BlockingClient.Mqtt5Publishes in = watch.publishes(MqttGlobalPublishFilter.ALL)) {
+                watch.subscribeWith().topicFilter("orphan/#").qos(MqttQos.AT_MOST_ONCE).send();
+                cluster.awaitRoute(0, "orphan/probe", in);
+            }
+            watch.disconnect();
+        }
+        for (String m : before) {
+            pub.publishWith().topic("orphan/x").qos(MqttQos.EXACTLY_ONCE).payload(m.getBytes()).send();
+        }
+        cluster.stop(1); // n2 leaves: n3, its buddy, adopts the session from its copy
+        for (String m : after) {
+            pub.publishWith().topic("orphan/x").qos(MqttQos.EXACTLY_ONCE).payload(m.getBytes()).send();
+        }
+        Mqtt5BlockingClient back = Mqtt5Client.builder().identifier("orphan").serverHost("127.0.0.1").serverPort(cluster.port(0))
+                .buildBlocking();
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = back.publishes(MqttGlobalPublishFilter.ALL)) {
+            assertTrue(back.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent());
+            List<String> all = new java.util.ArrayList<>(before);
+            all.addAll(after);
+            assertEquals(all, ClusterRoutingTest.receive(in, "orphan/x", 20, java.time.Duration.ofMillis(300)));
+        } finally {
+            back.disconnect();
+            pub.disconnect();
+            cluster.start(1);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.oncemq.broker.crash;
+
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three node JVMs; a kept-session QoS 2 publisher prefers n1, its subscriber n2. Nodes are killed with
+ * SIGKILL in turn (the subscriber's, the publisher's, the third) at random moments and restarted from
+ * their journals; clients reconnect to a surviving node, which takes their session over from the node that
+ * adopted the dead node's copy. The subscriber must get every number exactly once (DESIGN.md §3).
+ * Runs only when {@code -Doncemq.failover.kills=N} is given: it does not pass every run yet (README, issue 5).
+ */
+@EnabledIfSystemProperty(named = "oncemq.failover.kills", matches = "\\d+")
+class ClusterFailoverTest {
+
+    private static final int NODES = 3;
+
+    @TempDir
+    Path folder;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    @Test
+    void killingAnyNodeNeitherLosesNorDuplicatesQos2() throws Exception {
+        int kills = Integer.getInteger("oncemq.failover.kills", 3);
+        int n = Math.max(1500, kills * 400);
+        List<BrokerProcess> nodes = startCluster();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+
+        Link subLink = link(nodes, 1, "failover-sub");
+        CrashTest.Subscriber sub = new CrashTest.Subscriber(subLink, n);
+        subLink.connect(deadline);
+        subLink.client().subscribe("failover/q2", 2).waitForCompletion(10_000);
+        Link pubLink = link(nodes, 0, "failover-pub");
+        pubLink.connect(deadline);
+        awaitRoute(pubLink, sub, deadline);
+        CrashTest.Publisher pub = new CrashTest.Publisher(pubLink, "failover/q2", 2, n);
+        Thread t = new Thread(pub, "publisher");
+        t.start();
+
+        int[] order = {1, 0, 2};
+        Random random = new Random();
+        long seed = random.nextLong();
+        random.setSeed(seed);
+        int done = 0;
+        for (int k = 0; k < kills && pub.handedOver < n; k++) {
+            int target = sub.received + 1 + random.nextInt(Math.max(1, n / (kills + 1) / 2));
+            sub.awaitReceived(Math.min(target, n), 60_000);
+            BrokerProcess victim = nodes.get(order[k % NODES]);
+            victim.kill();
+            done++;
+            victim.start();
+            // the flow goes on before the next kill: every copy is current again by then
+            sub.awaitReceived(Math.min(sub.received + 50, n), 60_000);
+        }
+        t.join(TimeUnit.MINUTES.toMillis(5));
+        assertEquals(null, pub.failure, () -> "publisher: " + pub.failure + "\n" + tails(nodes));
+        boolean complete = sub.awaitComplete(90_000);
+        System.out.printf("cluster failover test: %d kills of %d nodes (seed %d); QoS 2: %d published, %d received, "
+                + "%d lost, %d duplicated%n", done, NODES, seed, n, sub.received, sub.missing(), sub.duplicated());
+        assertTrue(done >= Math.min(kills, 1), "nodes were killed");
+        assertEquals(0, sub.duplicated(), "QoS 2 duplicates");
+        assertTrue(complete, "QoS 2 lost " + sub.missing() + " " + sub.firstMissing(20) + "\n" + tails(nodes));
+    }
+
+    /** A QoS 0 probe until the subscriber's node is in the publisher's node's route table. */
+    private static void awaitRoute(Link pub, CrashTest.Subscriber sub, long deadline) throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean probed = new java.util.concurrent.atomic.AtomicBoolean();
+        while (!probed.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no route to the subscriber's node");
+            }
+            pub.client().publish("failover/q2", "0".getBytes(), 0, false);
+            probed.set(sub.awaitReceived(1, 100));
+        }
+    }
+
+    private List<BrokerProcess> startCluster() throws Exception {
+        int[] ports = new int[NODES];
+        StringBuilder members = new StringBuilder();
+        for (int i = 0; i < NODES; i++) {
+            ports[i] = BrokerProcess.freePort();
+            members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
+        }
+        String name = "failover-" + Long.toHexString(System.nanoTime());
+        List<BrokerProcess> nodes = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) {
+            BrokerProcess p = new BrokerProcess(folder.resolve("n" + (i + 1))).withArgs("--node", "n" + (i + 1),
+                    "--cluster-port", String.valueOf(ports[i]), "--members", members.toString(), "--cluster-name", name);
+            closeables.add(p);
+            nodes.add(p);
+            p.start();
+        }
+        return nodes;
+    }
+
+    /** What each node logged about members, hand-overs and adoptions, every start. */
+    private static String tails(List<BrokerProcess> nodes) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < nodes.size(); i++) {
+            b.append("--- n").append(i + 1).append(":\n");
+            try {
+                for (String line : nodes.get(i).logLinesMatching("Takeover|Adoption|ForwardSender|ClusterNode|left;|joined;|connected|ERROR")) {
+                    b.append(line).append('\n');
+                }
+            } catch (java.io.IOException e) {
+                b.append(e).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {
+        Link l = new Link(nodes, preferred, clientId, CrashTest.WINDOW);
+        closeables.add(l);
+        return l;
+    }
+}
