@@ -6,6 +6,7 @@ import com.hazelcast.core.ExecutionCallback;
 import com.hazelcast.core.IExecutorService;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Requests from this node to a named service on another node, answered once the service has done its
@@ -30,6 +31,8 @@ public final class NodeCalls {
     static final String EXECUTOR = "oncemq.calls";
     static final String SERVICE_PREFIX = "oncemq.service.";
     private static final int EXECUTOR_THREADS = 8;
+    /** A call unanswered this long fails, and its caller retries or gives up: it never hangs for good. */
+    private static final long ANSWER_TIMEOUT_SECONDS = 15;
 
     private final Membership membership;
     private final IExecutorService executor;
@@ -72,6 +75,7 @@ public final class NodeCalls {
             done.completeExceptionally(new NodeAbsent(node));
             return done;
         }
+        done.orTimeout(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         executor.submitToMember(new NodeCall(service, caller, request), member, new ExecutionCallback<byte[]>() {
             @Override
             public void onResponse(byte[] answer) {

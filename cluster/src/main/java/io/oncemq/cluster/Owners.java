@@ -56,17 +56,23 @@ public final class Owners {
      * restarts, since the sessions stay here). Blocks.
      */
     public void adopted(String deadNode) {
-        adopted.set(deadNode, self);
+        adopted.set(deadNode, self + "@" + System.currentTimeMillis());
     }
 
-    /** The node that adopted what a dead node held, or null (not yet, or nobody). Blocks. */
-    public String adopter(String deadNode) {
-        return adopted.get(deadNode);
+    /** Who adopted a dead node's sessions, and when (milliseconds since the epoch). */
+    public record Adopter(String node, long atMillis) {
+        static Adopter parse(String value) {
+            if (value == null) {
+                return null;
+            }
+            int at = value.lastIndexOf('@');
+            return new Adopter(value.substring(0, at), Long.parseLong(value.substring(at + 1)));
+        }
     }
 
-    /** The node that adopted what a dead node held, or null (not yet, or nobody). */
-    public CompletionStage<String> adopterOf(String deadNode) {
-        return adopted.getAsync(deadNode);
+    /** The node that last adopted what a node held when it died, or null (not yet, or never). */
+    public CompletionStage<Adopter> adopterOf(String deadNode) {
+        return adopted.getAsync(deadNode).thenApply(Adopter::parse);
     }
 
     /** The dead node's copy here has been adopted: nothing is left to wait for. Blocks. */

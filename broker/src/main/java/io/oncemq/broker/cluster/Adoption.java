@@ -73,8 +73,10 @@ public final class Adoption {
             // client that resumed on another node meanwhile gets its session from here by a normal hand-over
             List<Reserved> mine = new ArrayList<>();
             for (String clientId : clientIds) {
+                // reserved first: a connection for it here waits for the install instead of starting afresh
+                Promise<Void> installed = takeover.reserve(clientId);
                 owners.takeFrom(clientId, node);
-                mine.add(new Reserved(clientId, takeover.reserve(clientId)));
+                mine.add(new Reserved(clientId, installed));
             }
             return mine;
         }).onSuccess(mine -> {

@@ -64,6 +64,8 @@ public final class ClusterNode implements AutoCloseable {
 
     /** Announces this node's subscriptions and forwards to other nodes' subscribers from now on. */
     public JournalBatcher.Forwarding route(PostOffice postOffice, Vertx vertx) {
+        // before this node's routes of an earlier life go: by then the adopter announced the adopted ones
+        awaitAdoptionOfEarlierSelf();
         forwarding = new ForwardSender(calls, membership, owners, vertx);
         ClusterRoutes routes = new ClusterRoutes(membership);
         routeTable = RouteTable.open(membership, routes);
@@ -77,7 +79,6 @@ public final class ClusterNode implements AutoCloseable {
      * over while this node was away: it ends here instead of coming back. The others are claimed. Blocks.
      */
     public void claimReplayed(JournalState state, Journal journal) {
-        awaitAdoptionOfEarlierSelf();
         List<Record> ended = new ArrayList<>();
         for (String clientId : List.copyOf(state.sessions().keySet())) {
             String owner = owners.owner(clientId);

@@ -9,8 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,12 +37,15 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private final AtomicLong givenUp = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private volatile long lastLog;
+    /** When each node (re)joined, as seen here (ms). */
+    private final Map<String, Long> joinedAt = new ConcurrentHashMap<>();
 
     public ForwardSender(NodeCalls calls, Membership membership, Owners owners, Vertx vertx) {
         this.calls = calls;
         this.owners = owners;
         this.membership = membership;
         this.vertx = vertx;
+        membership.onJoin(node -> joinedAt.put(node, System.currentTimeMillis()));
     }
 
     @Override
@@ -49,50 +53,51 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         byte[] body = ForwardCodec.encode(batch);
         CompletableFuture<Void> done = new CompletableFuture<>();
         batches.incrementAndGet();
-        attempt(node, body, batch.size(), done);
+        attempt(new Attempt(node, body, batch.size(), done, System.currentTimeMillis()), node, 0);
         return done;
     }
 
-    private void attempt(String node, byte[] body, int messages, CompletableFuture<Void> done) {
-        attempt(node, node, body, messages, done, 0);
+    /** One batch meant for {@code node}, made at {@code madeAt} (ms): the sessions it was for lived there then. */
+    private record Attempt(String node, byte[] body, int messages, CompletableFuture<Void> done, long madeAt) {
     }
 
     /**
-     * Sends to {@code target} what was meant for {@code node}. If {@code node} died, its buddy adopts its
-     * sessions (and the forwards they accepted): the batch goes there instead, and repeats are dropped there.
+     * Sends to {@code target} what was meant for {@code a.node()}. A node that died after the batch was made
+     * had its sessions adopted by its buddy: the batch goes there instead, also if the node is back by now
+     * (its sessions are not); the adopter drops repeats.
      */
-    private void attempt(String node, String target, byte[] body, int messages, CompletableFuture<Void> done, long deadline) {
-        calls.call(target, SERVICE, body).whenComplete((ok, failure) -> {
+    private void attempt(Attempt a, String target, long deadline) {
+        calls.call(target, SERVICE, a.body()).whenComplete((ok, failure) -> {
             if (failure == null) {
-                done.complete(null);
-                return;
-            }
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (!(cause instanceof NodeCalls.NodeAbsent) && membership.isMember(target)) {
-                log.debug("forward to node {} failed ({}), retrying", target, cause.toString());
-                vertx.setTimer(RETRY_MILLIS, id -> attempt(node, target, body, messages, done, deadline));
+                a.done().complete(null);
                 return;
             }
             long giveUpAt = deadline == 0 ? System.nanoTime() + ADOPTION_WAIT_NANOS : deadline;
-            owners.adopterOf(node).whenComplete((adopter, e) -> {
-                if (adopter != null && !adopter.equals(target) && membership.isMember(adopter)) {
-                    // also if the node is back: the sessions it had live on at the adopter now
-                    log.info("node {} is gone: {} forwarded messages for it go to node {}, which adopted its sessions", node, messages, adopter);
-                    attempt(node, adopter, body, messages, done, giveUpAt);
-                } else if (System.nanoTime() < giveUpAt) {
-                    vertx.setTimer(RETRY_MILLIS, id -> attempt(node, target, body, messages, done, giveUpAt));
+            owners.adopterOf(a.node()).whenComplete((adopter, e) -> {
+                if (adopter != null && madeForEarlierLife(a) && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
+                    log.info("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
+                            a.messages(), adopter.node());
+                    attempt(a, adopter.node(), giveUpAt);
+                } else if (membership.isMember(target) || System.nanoTime() < giveUpAt) {
+                    // not answered (a lost answer, a node starting up) or not adopted yet: again in a moment
+                    vertx.setTimer(RETRY_MILLIS, id -> attempt(a, target, giveUpAt));
                 } else {
-                    long lost = givenUp.addAndGet(messages);
+                    long lost = givenUp.addAndGet(a.messages());
                     long now = System.nanoTime();
                     if (now - lastLog > LOG_INTERVAL_NANOS) {
                         lastLog = now;
                         log.error("node {} left and nobody adopted its sessions: {} forwarded messages for them not delivered ({} in all)",
-                                node, messages, lost);
+                                a.node(), a.messages(), lost);
                     }
-                    done.complete(null);
+                    a.done().complete(null);
                 }
             });
         });
+    }
+
+    /** The batch's node is dead, or joined again since the batch was made: the sessions it was for are not there. */
+    private boolean madeForEarlierLife(Attempt a) {
+        return !membership.isMember(a.node()) || joinedAt.getOrDefault(a.node(), 0L) >= a.madeAt();
     }
 
     /** Forward requests sent so far (one per journal batch and target node). */

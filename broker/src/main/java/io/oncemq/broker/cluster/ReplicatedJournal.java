@@ -107,7 +107,7 @@ public final class ReplicatedJournal implements Journal {
     private synchronized void acknowledged(String target, List<Pending> batch, Throwable failure) {
         busy = false;
         if (failure != null) {
-            log.debug("journal copy to node {} failed ({}); sending the whole state again", target, failure.toString());
+            log.warn("journal copy to node {} failed ({}); sending the whole state again", target, failure.toString());
             buddy = null;
             batch.addAll(pending);
             pending = batch;

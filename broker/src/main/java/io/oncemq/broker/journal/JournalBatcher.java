@@ -124,15 +124,20 @@ public final class JournalBatcher {
             forwards = new LinkedHashMap<>();
         }
         inFlight.add(batch);
-        journal.append(appended, () -> context.runOnContext(v -> arrived(batch)));
-        out.forEach((node, messages) -> {
-            Lane lane = lanes.computeIfAbsent(node, n -> new Lane());
-            lane.waiting.addAll(messages);
-            lane.waiters.add(batch);
-            if (!lane.busy) {
-                send(node, lane);
-            }
-        });
+        // forwards leave once the batch is durable (E1: a receipt is durable before it is routed; otherwise a
+        // node dying in between forgets a receipt whose message other nodes already have, and the client's
+        // resend is taken for a new message)
+        journal.append(appended, () -> context.runOnContext(v -> {
+            out.forEach((node, messages) -> {
+                Lane lane = lanes.computeIfAbsent(node, n -> new Lane());
+                lane.waiting.addAll(messages);
+                lane.waiters.add(batch);
+                if (!lane.busy) {
+                    send(node, lane);
+                }
+            });
+            arrived(batch);
+        }));
     }
 
     private void send(String node, Lane lane) {

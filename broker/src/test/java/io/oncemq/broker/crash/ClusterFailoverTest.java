@@ -77,7 +77,7 @@ class ClusterFailoverTest {
         System.out.printf("cluster failover test: %d kills of %d nodes (seed %d); QoS 2: %d published, %d received, "
                 + "%d lost, %d duplicated%n", done, NODES, seed, n, sub.received, sub.missing(), sub.duplicated());
         assertTrue(done >= Math.min(kills, 1), "nodes were killed");
-        assertEquals(0, sub.duplicated(), "QoS 2 duplicates");
+        assertEquals(0, sub.duplicated(), () -> "QoS 2 duplicates " + sub.firstDuplicated(20) + "\n" + tails(nodes));
         assertTrue(complete, "QoS 2 lost " + sub.missing() + " " + sub.firstMissing(20) + "\n" + tails(nodes));
     }
 

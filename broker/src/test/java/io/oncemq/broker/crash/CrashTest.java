@@ -136,6 +136,17 @@ class CrashTest {
             return out;
         }
 
+        /** The first numbers received more than once, for a failure message. */
+        List<Integer> firstDuplicated(int max) {
+            List<Integer> out = new ArrayList<>();
+            for (int i = 1; i < counts.length() && out.size() < max; i++) {
+                if (counts.get(i) > 1) {
+                    out.add(i);
+                }
+            }
+            return out;
+        }
+
         int duplicated() {
             int d = 0;
             for (int i = 1; i < counts.length(); i++) {
