@@ -135,6 +135,9 @@ public final class Adoption {
             owners.copyAdopted(node);
             return null;
         }).onComplete(ar -> {
+            if (ar.failed()) {
+                log.error("node {} left: its sessions are installed here, but announcing the adoption failed", node, ar.cause());
+            }
             log.warn("node {} left: adopted {} kept sessions ({} queued, {} in flight), {} receipts routed again", node,
                     mine.size(), counts[1], counts[2], counts[0]);
             // its routes stay a while: forwards still sent there come here, and the ledger drops the repeats;

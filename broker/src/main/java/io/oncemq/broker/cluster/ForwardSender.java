@@ -74,12 +74,19 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
             }
             long giveUpAt = deadline == 0 ? System.nanoTime() + ADOPTION_WAIT_NANOS : deadline;
             owners.adopterOf(a.node()).whenComplete((adopter, e) -> {
+                if (e != null) {
+                    log.warn("forward to node {}: cannot read who adopted it ({})", a.node(), e.toString());
+                }
                 if (adopter != null && madeForEarlierLife(a) && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
                     log.info("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
                             a.messages(), adopter.node());
                     attempt(a, adopter.node(), giveUpAt);
                 } else if (membership.isMember(target) || System.nanoTime() < giveUpAt) {
                     // not answered (a lost answer, a node starting up) or not adopted yet: again in a moment
+                    if (deadline == 0) {
+                        log.warn("forward of {} messages to node {} (meant for node {}) failed ({}); retrying", a.messages(), target,
+                                a.node(), failure.toString());
+                    }
                     vertx.setTimer(RETRY_MILLIS, id -> attempt(a, target, giveUpAt));
                 } else {
                     long lost = givenUp.addAndGet(a.messages());

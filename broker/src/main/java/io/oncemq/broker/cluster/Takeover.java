@@ -50,8 +50,6 @@ public final class Takeover implements NodeCalls.Service {
     private final Vertx vertx;
     private final Consumer<Object> closeConnection;
     private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
-    /** When each node that left was seen leaving (System.nanoTime). */
-    private final Map<String, Long> left = new ConcurrentHashMap<>();
     private volatile Adoption adoption;
     /** How long a connection for a dead node's client waits for that node's sessions to be adopted. */
     private static final long ADOPTION_WAIT_NANOS = 30_000_000_000L;
@@ -66,8 +64,6 @@ public final class Takeover implements NodeCalls.Service {
         this.intake = intake;
         this.vertx = vertx;
         this.closeConnection = closeConnection;
-        membership.onLeave(node -> left.put(node, System.nanoTime()));
-        membership.onJoin(left::remove);
     }
 
     /**
@@ -110,19 +106,12 @@ public final class Takeover implements NodeCalls.Service {
             } else if (membership.isMember(previous)) {
                 log.info("client {}: was served by node {}; taking its session over", clientId, previous);
                 fetch(clientId, previous, loop, done);
-            } else if (leftRecently(previous)) {
-                log.info("client {}: was served by node {}, which died; taking its session over from its copy", clientId, previous);
-                fetchFromAdopter(clientId, previous, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
             } else {
-                log.info("client {}: was served by node {}, gone for long; starting afresh", clientId, previous);
-                done.complete(); // its node is gone for long, with nobody holding its sessions
+                // dead, maybe not yet noticed here: its buddy adopts (or adopted) its sessions; that node hands this one on
+                log.info("client {}: was served by node {}, which is gone; taking its session over from its copy", clientId, previous);
+                fetchFromAdopter(clientId, previous, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
             }
         }));
-    }
-
-    private boolean leftRecently(String node) {
-        Long when = left.get(node);
-        return when != null && System.nanoTime() - when < ADOPTION_WAIT_NANOS * 4;
     }
 
     /** The node that served the client id died: its copy is adopted by its buddy, which hands the session on. */
@@ -154,7 +143,6 @@ public final class Takeover implements NodeCalls.Service {
                         received(clientId, bytes, from, loop, done);
                     } else if (!membership.isMember(from)) {
                         // it died while asked: its buddy adopts what it held, the session with it
-                        left.putIfAbsent(from, System.nanoTime());
                         fetchFromAdopter(clientId, from, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
                     } else {
                         log.warn("client {}: node {} did not hand the session over ({}); starting without it", clientId, from,
