@@ -37,6 +37,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private final AtomicLong givenUp = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private volatile long lastLog;
+    private volatile ForwardIntake self;
     /** When each node (re)joined, as seen here (ms). */
     private final Map<String, Long> joinedAt = new ConcurrentHashMap<>();
 
@@ -77,7 +78,14 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                 if (e != null) {
                     log.warn("forward to node {}: cannot read who adopted it ({})", a.node(), e.toString());
                 }
-                if (adopter != null && madeForEarlierLife(a) && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
+                if (adopter != null && madeForEarlierLife(a) && adopter.node().equals(membership.nodeName()) && self != null) {
+                    // this node adopted it: routed here without waiting, since the batch that waits for this
+                    // forward would hold up the very loop that routes it
+                    log.info("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
+                            a.messages());
+                    self.handle(calls.caller(), a.body());
+                    a.done().complete(null);
+                } else if (adopter != null && madeForEarlierLife(a) && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
                     log.info("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
                             a.messages(), adopter.node());
                     attempt(a, adopter.node(), giveUpAt);
@@ -100,6 +108,11 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                 }
             });
         });
+    }
+
+    /** Forwards redirected to this node itself go straight to its intake. */
+    void deliverLocallyTo(ForwardIntake intake) {
+        self = intake;
     }
 
     /** The batch's node is dead, or joined again since the batch was made: the sessions it was for are not there. */
