@@ -7,15 +7,12 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -47,21 +44,7 @@ class ClusterTakeoverTest {
     }
 
     private static List<String> receive(Mqtt5BlockingClient.Mqtt5Publishes in, String topic, int n) throws InterruptedException {
-        List<String> got = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            Optional<Mqtt5Publish> p = in.receive(got.size() >= n ? 300 : 1000, TimeUnit.MILLISECONDS);
-            if (p.isEmpty()) {
-                if (got.size() >= n) {
-                    break;
-                }
-                continue;
-            }
-            if (p.get().getTopic().toString().equals(topic)) {
-                got.add(new String(p.get().getPayloadAsBytes(), StandardCharsets.UTF_8));
-            }
-        }
-        return got;
+        return ClusterRoutingTest.receive(in, topic, n, Duration.ofMillis(300));
     }
 
     @Test
