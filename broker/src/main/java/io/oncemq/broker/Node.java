@@ -83,6 +83,7 @@ public final class Node {
             cluster.claimReplayed(state, journal);
         }
         JournalBatcher home = new JournalBatcher(journal, homeContext, forwarding);
+        vertx.setPeriodic(5_000, id -> homeContext.runOnContext(v -> home.reportStall(20_000_000_000L)));
         sessions = new SessionRegistry(vertx, postOffice, config.maxInflight());
         connections = new ConnectionCount(config.maxConnections());
         Recovery recovery = new Recovery(postOffice, sessions, home);

@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Gathers the journal records of one event loop's turn into one append, and the messages it forwards
  * into one request per target node; runs the packets that depend on them when the append is durable and
@@ -23,6 +26,8 @@ import java.util.concurrent.CompletableFuture;
  * record and others do not, which keeps acknowledgements in order (MQTT-4.6.0-2, -3).
  */
 public final class JournalBatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(JournalBatcher.class);
 
     /** Sends one batch of forwards to a node; completes once that node holds them durably (or gave them up). */
     public interface Forwarding {
@@ -42,7 +47,10 @@ public final class JournalBatcher {
 
     private static final class Flushed {
         final List<Runnable> actions;
+        final long since = System.nanoTime();
         int waitingFor;
+        boolean journaled;
+        boolean reported;
 
         Flushed(List<Runnable> actions, int waitingFor) {
             this.actions = actions;
@@ -115,19 +123,21 @@ public final class JournalBatcher {
         if (records.isEmpty() && actions.isEmpty() && forwards.isEmpty()) {
             return;
         }
-        Map<String, List<Forward>> out = forwards;
+        // the map goes with this batch: later turns' forwards must not join it while it waits for its append
+        Map<String, List<Forward>> out = forwards.isEmpty() ? Map.of() : forwards;
+        if (!out.isEmpty()) {
+            forwards = new LinkedHashMap<>();
+        }
         Flushed batch = new Flushed(actions, 1 + out.size());
         List<Record> appended = records;
         records = new ArrayList<>();
         actions = new ArrayList<>();
-        if (!out.isEmpty()) {
-            forwards = new LinkedHashMap<>();
-        }
         inFlight.add(batch);
         // forwards leave once the batch is durable (E1: a receipt is durable before it is routed; otherwise a
         // node dying in between forgets a receipt whose message other nodes already have, and the client's
         // resend is taken for a new message)
         journal.append(appended, () -> context.runOnContext(v -> {
+            batch.journaled = true;
             out.forEach((node, messages) -> {
                 Lane lane = lanes.computeIfAbsent(node, n -> new Lane());
                 lane.waiting.addAll(messages);
@@ -153,6 +163,27 @@ public final class JournalBatcher {
             }
             waiters.forEach(this::arrived);
         }));
+    }
+
+    /**
+     * One log line when the oldest batch has waited long (a journal or copy, or a forward, that does not
+     * complete): everything this loop acknowledges waits behind it. Called by a periodic timer on the loop.
+     */
+    public void reportStall(long afterNanos) {
+        Flushed head = inFlight.peek();
+        if (head == null || head.reported || System.nanoTime() - head.since < afterNanos) {
+            return;
+        }
+        head.reported = true;
+        StringBuilder lanesBusy = new StringBuilder();
+        lanes.forEach((node, lane) -> {
+            if (lane.busy) {
+                lanesBusy.append(lanesBusy.length() == 0 ? "" : ", ").append(node);
+            }
+        });
+        log.warn("a batch has waited {} s ({}; forwards in flight to [{}]): this loop's acknowledgements wait behind it",
+                (System.nanoTime() - head.since) / 1_000_000_000L, head.journaled ? "journal and copy done" : "journal or copy pending",
+                lanesBusy);
     }
 
     private void arrived(Flushed batch) {

@@ -10,6 +10,9 @@ import io.vertx.mqtt.MqttServerOptions;
 /** One MQTT listener instance per event loop; all instances share the port. */
 public final class MqttVerticle extends VerticleBase {
 
+    private static final long STALL_CHECK_MILLIS = 5_000;
+    private static final long STALL_NANOS = 20_000_000_000L;
+
     private final Node node;
     private MqttServer server;
 
@@ -20,6 +23,7 @@ public final class MqttVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         JournalBatcher loop = new JournalBatcher(node.journal(), context, node.forwarding());
+        vertx.setPeriodic(STALL_CHECK_MILLIS, id -> loop.reportStall(STALL_NANOS));
         MqttServerOptions options = new MqttServerOptions()
                 .setHost(node.config().host())
                 .setPort(node.config().port())
