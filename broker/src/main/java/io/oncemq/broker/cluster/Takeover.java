@@ -169,6 +169,7 @@ public final class Takeover implements NodeCalls.Service {
         }
         Session s = sessions.restore(clientId, loop);
         s.persistence(true, t.expirySeconds());
+        s.outbound().watchForReturningRelays(System.nanoTime() + 2 * RELAY_MILLIS * 1_000_000L);
         loop.record(new Record.SessionOpened(clientId, t.expirySeconds()));
         List<Delivery> held = new ArrayList<>(t.queue());
         for (Sent f : t.inflight()) {

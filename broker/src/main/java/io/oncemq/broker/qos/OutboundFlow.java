@@ -53,11 +53,17 @@ public final class OutboundFlow {
         }
     }
 
+    private static final int RECENTLY_DONE = 1024;
+
     private final Session session;
     private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
     private final LinkedHashMap<Integer, InFlight> inflight = new LinkedHashMap<>();
     /** Message ids queued or in flight: a second delivery of one is a no-op (E3). */
     private final Set<Long> known = new HashSet<>();
+    /** The ids of the last messages completed, for relays that come back after the direct delivery. */
+    private final long[] done = new long[RECENTLY_DONE];
+    private int doneNext;
+    private long relaysUntil;
     private final int maxInflight;
     private int window;
     private int lastPacketId;
@@ -68,6 +74,21 @@ public final class OutboundFlow {
         this.session = session;
         this.maxInflight = maxInflight;
         this.window = maxInflight;
+    }
+
+    /** The last completed ids hold this one (a relay of a message this node accepted itself came back). */
+    private boolean recentlyDone(long messageId) {
+        for (long id : done) {
+            if (id == messageId) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** For a while after a hand-over, deliveries are checked against the last completed messages too. */
+    public void watchForReturningRelays(long untilNanos) {
+        relaysUntil = untilNanos;
     }
 
     /** Messages waiting beyond the window; read from other loops to bound the queue. */
@@ -97,6 +118,10 @@ public final class OutboundFlow {
             return;
         }
         if (!known.add(d.message().id())) {
+            return;
+        }
+        if (relaysUntil != 0 && System.nanoTime() < relaysUntil && recentlyDone(d.message().id())) {
+            known.remove(d.message().id()); // delivered directly, and now relayed back from its old node (E3)
             return;
         }
         queue.add(d);
@@ -209,6 +234,8 @@ public final class OutboundFlow {
     private void complete(int packetId, InFlight f) {
         inflight.remove(packetId);
         known.remove(f.delivery.message().id());
+        done[doneNext] = f.delivery.message().id();
+        doneNext = (doneNext + 1) % done.length;
         if (session.persistent()) {
             // lazy: a lost completion only means a harmless resend (DESIGN.md §2a)
             session.loop().record(new Record.Completed(session.clientId(), packetId));

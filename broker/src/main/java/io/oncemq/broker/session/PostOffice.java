@@ -169,8 +169,7 @@ public final class PostOffice {
             }
             String movedTo = s.movedTo();
             if (movedTo != null) {
-                // its new node routed messages it accepted itself to the session directly
-                if (qos > 0 && !(m.origin() != null && m.origin().startsWith(movedTo + "/"))) {
+                if (qos > 0) {
                     relays.computeIfAbsent(movedTo, n -> new ArrayList<>(1)).add(new Forward.SessionTarget(s.clientId(), qos, retain, shared));
                 }
                 return;
