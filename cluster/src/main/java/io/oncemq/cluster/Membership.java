@@ -28,7 +28,7 @@ public final class Membership implements AutoCloseable {
     /** The member attribute that carries the OnceMQ node name. */
     static final String NODE = "oncemq.node";
     /** Seconds without a heartbeat before a member is declared dead. */
-    public static final int HEARTBEAT_TIMEOUT_SECONDS = 10;
+    private static final int HEARTBEAT_TIMEOUT_SECONDS = 10;
 
     private final HazelcastInstance hazelcast;
     private final String nodeName;

@@ -16,7 +16,7 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
     static final int FACTORY = 0x0CE;
     private static final int ID = 1;
     /** Longer than any journal sync; a call that takes longer fails and its caller decides whether to retry. */
-    private static final long DONE_TIMEOUT_SECONDS = 30;
+    private static final long DONE_TIMEOUT_SECONDS = 90;
 
     private String service;
     private String caller;

@@ -30,7 +30,8 @@ public final class NodeCalls {
 
     static final String EXECUTOR = "oncemq.calls";
     static final String SERVICE_PREFIX = "oncemq.service.";
-    private static final int EXECUTOR_THREADS = 8;
+    /** Services wait on these threads until their work is durable: enough that two busy nodes never run out. */
+    private static final int EXECUTOR_THREADS = 32;
     /** A call unanswered this long fails, and its caller retries or gives up: it never hangs for good. */
     private static final long ANSWER_TIMEOUT_SECONDS = 15;
 
@@ -69,13 +70,18 @@ public final class NodeCalls {
 
     /** The answer of {@code service} on {@code node}; exceptionally with {@link NodeAbsent} or any failure. */
     public CompletableFuture<byte[]> call(String node, String service, byte[] request) {
+        return call(node, service, request, ANSWER_TIMEOUT_SECONDS);
+    }
+
+    /** As {@link #call(String, String, byte[])}, failing after {@code timeoutSeconds} without an answer. */
+    public CompletableFuture<byte[]> call(String node, String service, byte[] request, long timeoutSeconds) {
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         Member member = membership.member(node);
         if (member == null) {
             done.completeExceptionally(new NodeAbsent(node));
             return done;
         }
-        done.orTimeout(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        done.orTimeout(timeoutSeconds, TimeUnit.SECONDS);
         executor.submitToMember(new NodeCall(service, caller, request), member, new ExecutionCallback<byte[]>() {
             @Override
             public void onResponse(byte[] answer) {

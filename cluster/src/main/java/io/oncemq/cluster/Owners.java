@@ -90,8 +90,4 @@ public final class Owners {
         return owners.get(clientId);
     }
 
-    /** This node no longer serves the client id (its session ended); a later owner's claim is left alone. Blocks. */
-    public void release(String clientId) {
-        owners.remove(clientId, self);
-    }
 }

@@ -75,8 +75,13 @@ public final class Adoption {
             for (String clientId : clientIds) {
                 // reserved first: a connection for it here waits for the install instead of starting afresh
                 Promise<Void> installed = takeover.reserve(clientId);
-                owners.takeFrom(clientId, node);
                 mine.add(new Reserved(clientId, installed));
+                try {
+                    owners.takeFrom(clientId, node);
+                } catch (RuntimeException e) {
+                    log.warn("client {}: cannot take it over from node {} in the owners map ({}); installing it here anyway",
+                            clientId, node, e.toString());
+                }
             }
             return mine;
         }).onSuccess(mine -> {
@@ -91,12 +96,21 @@ public final class Adoption {
     private record Reserved(String clientId, Promise<Void> installed) {
         void done() {
             if (installed != null) {
-                installed.complete();
+                installed.tryComplete();
             }
         }
     }
 
     private void adopt(String node, Replicas.Replica r, List<Reserved> mine) {
+        try {
+            install(node, r, mine);
+        } catch (RuntimeException e) {
+            log.error("node {} left: adopting its sessions failed", node, e);
+            mine.forEach(Reserved::done); // connections waiting for them go on rather than hang
+        }
+    }
+
+    private void install(String node, Replicas.Replica r, List<Reserved> mine) {
         int[] counts = new int[3];
         replicas.locked(() -> {
             intake.adoptLedger(r.state.acceptedForwards());
@@ -163,7 +177,7 @@ public final class Adoption {
             Message m = SessionTransfer.messageOf(r, id);
             if (m != null) {
                 Message again = m.withRetain(false); // the retained store was kept by every node already
-                intake.reRoute(again, home);
+                intake.reRoute(again);
                 postOffice.forwardToOthers(again, home);
             }
             r.state.apply(new Record.Routed(id));

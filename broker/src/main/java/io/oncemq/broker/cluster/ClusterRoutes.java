@@ -44,10 +44,6 @@ public final class ClusterRoutes implements RouteTable.Listener {
         this.table = table;
     }
 
-    public String self() {
-        return self;
-    }
-
     /** One of this node's sessions subscribed to the filter (plain or shared) for the first time. */
     public void subscribed(String filter) {
         table.add(filter);

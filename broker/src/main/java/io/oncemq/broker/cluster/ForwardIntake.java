@@ -113,13 +113,13 @@ public final class ForwardIntake implements NodeCalls.Service {
         }
     }
 
-    /** A dead node's receipt routed once more to this node's sessions, as if that node forwarded it. Runs on {@code loop}. */
-    public void reRoute(Message m, JournalBatcher on) {
+    /** A dead node's receipt routed once more to this node's sessions, as if that node forwarded it. Runs on this intake's loop. */
+    public void reRoute(Message m) {
         List<Runnable> dispatches = new ArrayList<>(1);
         synchronized (ledger) {
             accept(new Forward(m, null, true, List.of()), dispatches);
         }
-        on.then(() -> dispatches.forEach(Runnable::run));
+        loop.then(() -> dispatches.forEach(Runnable::run));
     }
 
     private LinkedHashMap<Long, Set<String>> entries(String origin) {

@@ -37,6 +37,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private final AtomicLong givenUp = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private volatile long lastLog;
+    private volatile long lastRetryLog;
     private volatile ForwardIntake self;
     /** When each node (re)joined, as seen here (ms). */
     private final Map<String, Long> joinedAt = new ConcurrentHashMap<>();
@@ -81,17 +82,19 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                 if (adopter != null && madeForEarlierLife(a) && adopter.node().equals(membership.nodeName()) && self != null) {
                     // this node adopted it: routed here without waiting, since the batch that waits for this
                     // forward would hold up the very loop that routes it
-                    log.info("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
+                    log.debug("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
                             a.messages());
                     self.handle(calls.caller(), a.body());
                     a.done().complete(null);
                 } else if (adopter != null && madeForEarlierLife(a) && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
-                    log.info("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
+                    log.debug("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
                             a.messages(), adopter.node());
                     attempt(a, adopter.node(), giveUpAt);
                 } else if (membership.isMember(target) || System.nanoTime() < giveUpAt) {
                     // not answered (a lost answer, a node starting up) or not adopted yet: again in a moment
-                    if (deadline == 0) {
+                    long now = System.nanoTime();
+                    if (deadline == 0 && now - lastRetryLog > LOG_INTERVAL_NANOS) {
+                        lastRetryLog = now;
                         log.warn("forward of {} messages to node {} (meant for node {}) failed ({}); retrying", a.messages(), target,
                                 a.node(), failure.toString());
                     }

@@ -32,6 +32,7 @@ public final class ReplicatedJournal implements Journal {
     static final byte DELTA = 0;
     static final byte RESET = 1;
     private static final long RETRY_MILLIS = 100;
+    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     private record Pending(List<Record> records, Runnable onDurable) {
     }
@@ -48,6 +49,8 @@ public final class ReplicatedJournal implements Journal {
     private boolean busy;
     private String buddy;
     private long seq;
+    private long lastFailureLog;
+    private String lastResetTarget;
 
     public ReplicatedJournal(Journal local, NodeCalls calls, Membership membership) {
         this.local = local;
@@ -77,8 +80,8 @@ public final class ReplicatedJournal implements Journal {
     }
 
     private synchronized void sendPending() {
-        if (pending.isEmpty()) {
-            return;
+        if (busy || pending.isEmpty()) {
+            return; // one request at a time: the buddy applies them in order
         }
         String target = membership.buddy();
         List<Pending> batch = pending;
@@ -92,7 +95,10 @@ public final class ReplicatedJournal implements Journal {
         List<Record> records = new ArrayList<>();
         if (reset) {
             records.addAll(mirror.snapshotRecords()); // includes every pending batch: the mirror has them
-            log.info("journal copy: sending the whole state ({} records) to node {}", records.size(), target);
+            if (!target.equals(lastResetTarget)) {
+                log.info("journal copy: sending the whole state ({} records) to node {}", records.size(), target);
+                lastResetTarget = target;
+            }
         } else {
             batch.forEach(p -> records.addAll(p.records()));
         }
@@ -107,7 +113,11 @@ public final class ReplicatedJournal implements Journal {
     private synchronized void acknowledged(String target, List<Pending> batch, Throwable failure) {
         busy = false;
         if (failure != null) {
-            log.warn("journal copy to node {} failed ({}); sending the whole state again", target, failure.toString());
+            long now = System.nanoTime();
+            if (now - lastFailureLog > LOG_INTERVAL_NANOS) {
+                lastFailureLog = now;
+                log.warn("journal copy to node {} failed ({}); sending the whole state again", target, failure.toString());
+            }
             buddy = null;
             batch.addAll(pending);
             pending = batch;

@@ -53,6 +53,8 @@ public final class Takeover implements NodeCalls.Service {
     private volatile Adoption adoption;
     /** How long a connection for a dead node's client waits for that node's sessions to be adopted. */
     private static final long ADOPTION_WAIT_NANOS = 30_000_000_000L;
+    /** A hand-over waits for the session's pending batches, which may wait for a dead node's adoption. */
+    private static final long HANDOVER_TIMEOUT_SECONDS = 60;
 
     public Takeover(Membership membership, Owners owners, NodeCalls calls, SessionRegistry sessions, PostOffice postOffice,
                     ForwardIntake intake, Vertx vertx, Consumer<Object> closeConnection) {
@@ -137,13 +139,20 @@ public final class Takeover implements NodeCalls.Service {
     }
 
     private void fetch(String clientId, String from, JournalBatcher loop, Promise<Void> done) {
-        calls.call(from, SERVICE, clientId.getBytes(StandardCharsets.UTF_8)).whenComplete((bytes, failure) ->
+        fetch(clientId, from, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
+    }
+
+    private void fetch(String clientId, String from, JournalBatcher loop, Promise<Void> done, long deadline) {
+        calls.call(from, SERVICE, clientId.getBytes(StandardCharsets.UTF_8), HANDOVER_TIMEOUT_SECONDS).whenComplete((bytes, failure) ->
                 loop.context().runOnContext(v -> {
                     if (failure == null) {
                         received(clientId, bytes, from, loop, done);
                     } else if (!membership.isMember(from)) {
                         // it died while asked: its buddy adopts what it held, the session with it
                         fetchFromAdopter(clientId, from, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
+                    } else if (System.nanoTime() < deadline) {
+                        // still starting (its services not up yet), or slow: ask again rather than serve a second copy
+                        vertx.setTimer(200, id -> fetch(clientId, from, loop, done, deadline));
                     } else {
                         log.warn("client {}: node {} did not hand the session over ({}); starting without it", clientId, from,
                                 failure.toString());
