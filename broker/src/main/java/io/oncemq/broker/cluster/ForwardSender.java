@@ -79,14 +79,15 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                 if (e != null) {
                     log.warn("forward to node {}: cannot read who adopted it ({})", a.node(), e.toString());
                 }
-                if (adopter != null && madeForEarlierLife(a) && adopter.node().equals(membership.nodeName()) && self != null) {
+                boolean earlier = madeForEarlierLife(a) || (adopter != null && notReady(failure));
+                if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
                     // this node adopted it: routed here without waiting, since the batch that waits for this
                     // forward would hold up the very loop that routes it
                     log.debug("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
                             a.messages());
                     self.handle(calls.caller(), a.body());
                     a.done().complete(null);
-                } else if (adopter != null && madeForEarlierLife(a) && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
+                } else if (adopter != null && earlier && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
                     log.debug("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
                             a.messages(), adopter.node());
                     attempt(a, adopter.node(), giveUpAt);
@@ -121,6 +122,19 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     /** The batch's node is dead, or joined again since the batch was made: the sessions it was for are not there. */
     private boolean madeForEarlierLife(Attempt a) {
         return !membership.isMember(a.node()) || joinedAt.getOrDefault(a.node(), 0L) >= a.madeAt();
+    }
+
+    /**
+     * The node is starting again and takes no forwards yet: it holds none of the sessions it had (they were
+     * adopted), so what was routed to it goes to its adopter.
+     */
+    private static boolean notReady(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("not ready")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Forward requests sent so far (one per journal batch and target node). */
