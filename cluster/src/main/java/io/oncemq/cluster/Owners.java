@@ -2,7 +2,15 @@ package io.oncemq.cluster;
 
 import com.hazelcast.map.IMap;
 
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.map.listener.EntryRemovedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Which node serves each client id (E4): a Hazelcast map with synchronous backups. A node claims a client
@@ -39,6 +47,37 @@ public final class Owners {
     /** The node holding the current copy of {@code node}'s journal, or null. Blocks. */
     public String copyHolder(String node) {
         return copies.get(node);
+    }
+
+    /**
+     * Blocks until the entry naming who holds {@code node}'s copy is removed or changed, or {@code also} is
+     * called, or the timeout passes; returns at once if it no longer names {@code holder}.
+     */
+    public void awaitCopyReleased(String node, String holder, long timeoutSeconds, Consumer<Runnable> also)
+            throws InterruptedException {
+        CountDownLatch changed = new CountDownLatch(1);
+        UUID listener = copies.addEntryListener(new CopyChanged(changed), node, false);
+        try {
+            also.accept(changed::countDown);
+            if (holder.equals(copies.get(node))) {
+                changed.await(timeoutSeconds, TimeUnit.SECONDS);
+            }
+        } finally {
+            copies.removeEntryListener(listener);
+        }
+    }
+
+    private record CopyChanged(CountDownLatch changed) implements EntryRemovedListener<String, String>,
+            EntryUpdatedListener<String, String> {
+        @Override
+        public void entryRemoved(EntryEvent<String, String> e) {
+            changed.countDown();
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, String> e) {
+            changed.countDown();
+        }
     }
 
     /** Whether this node holds the current copy of {@code node}'s journal: the one to adopt it if it dies. Blocks. */

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,12 +37,18 @@ class MembershipTest {
         return m;
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(50); // polling a condition with a deadline, not synchronising on time
-        }
+    /** Waits for the condition, re-checked whenever {@code m} sees a node join or leave. */
+    private static void await(Membership m, BooleanSupplier condition, String what) throws InterruptedException {
+        CountDownLatch met = new CountDownLatch(1);
+        Consumer<String> check = node -> {
+            if (condition.getAsBoolean()) {
+                met.countDown();
+            }
+        };
+        m.onJoin(check);
+        m.onLeave(check);
+        check.accept(null);
+        assertTrue(met.await(30, TimeUnit.SECONDS), "timed out waiting for " + what);
     }
 
     @Test
@@ -50,11 +58,11 @@ class MembershipTest {
         List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
         Membership a = join("a", p1, members);
         Membership b = join("b", p2, members);
-        await(() -> a.nodes().size() == 2 && b.nodes().size() == 2, "two members");
+        await(a, () -> a.nodes().size() == 2 && b.nodes().size() == 2, "two members");
         assertEquals(List.of("a", "b"), a.nodes());
         assertEquals(a.nodes(), b.nodes());
         b.close();
         started.remove(b);
-        await(() -> a.nodes().equals(List.of("a")), "b to leave");
+        await(a, () -> a.nodes().equals(List.of("a")), "b to leave");
     }
 }

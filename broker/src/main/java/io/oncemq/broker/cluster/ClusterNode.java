@@ -110,16 +110,15 @@ public final class ClusterNode implements AutoCloseable {
     private void awaitAdoptionOfEarlierSelf() {
         String self = membership.nodeName();
         String holder = owners.copyHolder(self);
-        if (holder != null && !holder.equals(self) && membership.isMember(holder)) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADOPTION_WAIT_SECONDS);
-            while (holder.equals(owners.copyHolder(self)) && membership.isMember(holder) && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(100); // start-up, off any event loop: polling a map another node writes
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
+        if (holder == null || holder.equals(self) || !membership.isMember(holder)) {
+            return;
+        }
+        try {
+            // also over when the holder itself leaves: nobody adopts then
+            owners.awaitCopyReleased(self, holder, ADOPTION_WAIT_SECONDS,
+                    wake -> membership.onLeave(node -> { if (node.equals(holder)) wake.run(); }));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
