@@ -1,13 +1,11 @@
 package io.oncemq.broker.crash;
 
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -24,14 +22,8 @@ class ClusterCrashTest {
 
     @TempDir
     Path folder;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closeables closeables = new Closeables();
 
     @Test
     void killingThePublishersNodeNeitherLosesNorDuplicatesWhatItForwarded() throws Exception {

@@ -1,8 +1,8 @@
 package io.oncemq.broker.crash;
 
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -29,14 +29,8 @@ class CrashTest {
 
     @TempDir
     Path folder;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closeables closeables = new Closeables();
 
     /** A publisher of numbers 1..n on its topic, keeping at most WINDOW unacknowledged. */
     static final class Publisher implements Runnable {
