@@ -31,6 +31,10 @@ import java.util.TreeSet;
  * @param maxTopicLevels        most levels in a topic name or filter ({@code max-topic-levels}, default 64)
  * @param maxSubscriptions      subscriptions one session may hold ({@code max-subscriptions}, default 10000)
  * @param maxKeepAlive          longest keep-alive a 5.0 client may use, told as Server Keep Alive ({@code max-keep-alive}, 0 = any)
+ * @param passwordFile          users and their salted PBKDF2 hashes, written by {@code oncemq passwd} ({@code password-file}); null: no logins checked
+ * @param aclFile               who may read and write which topics, in Mosquitto's acl_file form ({@code acl-file}); null: everything allowed
+ * @param allowAnonymous        whether clients without a user name are accepted ({@code allow-anonymous}: true or false); null when not set:
+ *                              from loopback addresses only without a password-file, never with one (as Mosquitto 2.0)
  * @param cluster               how to join a cluster ({@code members}, {@code node}, {@code cluster-name}, {@code cluster-host},
  *                              {@code cluster-port}); null without {@code members}: a single node, no Hazelcast at all
  */
@@ -38,7 +42,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
                      int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
                      int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions,
-                     int maxKeepAlive, ClusterOptions cluster) {
+                     int maxKeepAlive, Path passwordFile, Path aclFile, Boolean allowAnonymous, ClusterOptions cluster) {
 
     /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
     public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
@@ -48,6 +52,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "max-inflight", "max-queued", "max-packet-size", "max-client-id-length", "connect-timeout",
             "compact-after-records", "receive-maximum", "topic-alias-maximum", "max-connections", "max-topic-length",
             "max-topic-levels", "max-subscriptions", "max-keep-alive",
+            "password-file", "acl-file", "allow-anonymous",
             "node", "cluster-name", "cluster-host", "cluster-port", "members");
 
     public static Config defaults() {
@@ -81,6 +86,9 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.intIn("max-topic-levels", 64, 1, 65535, "a whole number 1-65535"),
                 s.intIn("max-subscriptions", 10_000, 1, Integer.MAX_VALUE, "a whole number >= 1"),
                 s.intIn("max-keep-alive", 0, 0, 65535, "seconds, 0-65535 (0: no limit)"),
+                s.path("password-file"),
+                s.path("acl-file"),
+                s.allowAnonymous(),
                 s.cluster());
     }
 
@@ -109,6 +117,27 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 // reported below with the expected form
             }
             throw new ConfigException("key '" + key + "' has value '" + v + "': expected " + form);
+        }
+
+        Path path(String key) {
+            String v = text(key, null);
+            return v == null ? null : Path.of(v);
+        }
+
+        /** Anonymous access refused with no password file would let no client in at all. */
+        Boolean allowAnonymous() {
+            String v = text("allow-anonymous", null);
+            if (v == null) {
+                return null;
+            }
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new ConfigException("key 'allow-anonymous' has value '" + v + "': expected true or false");
+            }
+            if (v.equals("false") && values.get("password-file") == null) {
+                throw new ConfigException("key 'allow-anonymous' is false but no 'password-file' is set: expected a password-file"
+                        + " (java -jar oncemq.jar passwd FILE USER) so that some client can log in");
+            }
+            return Boolean.valueOf(v);
         }
 
         /** The cluster to join, or null when no {@code members} are given. */

@@ -1,15 +1,26 @@
 package io.oncemq.broker;
 
+import io.oncemq.broker.auth.Passwd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
-/** Command-line entry point: {@code java -jar oncemq.jar [--config FILE] [--port N] [--data DIR]}. */
+import java.util.Arrays;
+
+/**
+ * Command-line entry point: {@code java -jar oncemq.jar [--config FILE] [--port N] [--data DIR] ...} runs a node;
+ * {@code java -jar oncemq.jar passwd ...} edits a password file.
+ */
 public final class Main {
 
     private Main() {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("passwd")) {
+            System.exit(Passwd.run(Arrays.asList(args).subList(1, args.length), System.in, System.out, System.err));
+            return;
+        }
         Config config;
         try {
             config = CommandLine.parse(args);
@@ -31,5 +42,7 @@ public final class Main {
             log.error("start-up failed: {}", e.getMessage(), e);
             System.exit(1);
         }
+        // SIGHUP re-reads the password and ACL files, as Mosquitto does; connections stay open
+        Signal.handle(new Signal("HUP"), s -> node.access().reload());
     }
 }

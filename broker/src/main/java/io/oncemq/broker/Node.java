@@ -1,5 +1,6 @@
 package io.oncemq.broker;
 
+import io.oncemq.broker.auth.AccessControl;
 import io.oncemq.broker.server.Connection;
 import io.oncemq.broker.cluster.ClusterNode;
 import io.oncemq.broker.journal.JournalBatcher;
@@ -42,6 +43,7 @@ public final class Node {
     private PostOffice postOffice;
     private SessionRegistry sessions;
     private ConnectionCount connections;
+    private AccessControl access;
     private volatile int port = -1;
     private volatile boolean stopping;
 
@@ -51,6 +53,7 @@ public final class Node {
 
     /** Replays the journal, restores sessions, then opens the listeners; returns once connections are accepted. */
     public Node start() {
+        access = AccessControl.load(config); // a bad password-file or acl-file stops start-up before anything opens
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
@@ -76,6 +79,7 @@ public final class Node {
         JournalState state = journal.replayed();
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         vertx.exceptionHandler(Node::unhandled);
+        access.start(vertx);
         Context homeContext = vertx.getOrCreateContext();
         postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());
         if (cluster != null) {
@@ -183,6 +187,11 @@ public final class Node {
 
     public PostOffice postOffice() {
         return postOffice;
+    }
+
+    /** Logins, topic permissions and their counters; {@code access().reload()} re-reads the files (SIGHUP). */
+    public AccessControl access() {
+        return access;
     }
 
     public ConnectionCount connections() {

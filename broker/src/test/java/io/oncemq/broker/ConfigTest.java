@@ -58,4 +58,42 @@ class ConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> CommandLine.parse("--members", "127.0.0.1"));
         assertEquals("key 'members' has value '127.0.0.1': expected host:port,host:port,...", e.getMessage());
     }
+
+    @Test
+    void accessKeysAreReadFromFlagsAndFile() throws Exception {
+        Path file = dir.resolve("oncemq.yaml");
+        Files.writeString(file, "password-file: /etc/oncemq/passwd\nallow-anonymous: true\n");
+        Config c = CommandLine.parse("--config", file.toString(), "--acl-file", "/etc/oncemq/acl");
+        assertEquals(Path.of("/etc/oncemq/passwd"), c.passwordFile());
+        assertEquals(Path.of("/etc/oncemq/acl"), c.aclFile());
+        assertEquals(Boolean.TRUE, c.allowAnonymous());
+        assertEquals(null, Config.defaults().allowAnonymous(), "unset: loopback-only without a password file");
+    }
+
+    @Test
+    void allowAnonymousTakesTrueOrFalseAndFalseNeedsAPasswordFile() {
+        ConfigException bad = assertThrows(ConfigException.class, () -> CommandLine.parse("--allow-anonymous", "maybe"));
+        assertEquals("key 'allow-anonymous' has value 'maybe': expected true or false", bad.getMessage());
+        ConfigException lockedOut = assertThrows(ConfigException.class, () -> CommandLine.parse("--allow-anonymous", "false"));
+        assertTrue(lockedOut.getMessage().contains("'password-file'"), lockedOut.getMessage());
+    }
+
+    @Test
+    void aMissingOrMalformedAccessFileStopsStartUpNamingTheKey() throws Exception {
+        Path data = dir.resolve("data");
+        ConfigException missing = assertThrows(ConfigException.class, () -> new Node(CommandLine.parse("--data", data.toString(),
+                "--port", "0", "--password-file", dir.resolve("nope").toString())).start());
+        assertTrue(missing.getMessage().startsWith("key 'password-file': cannot read"), missing.getMessage());
+        Path passwd = dir.resolve("passwd");
+        Files.writeString(passwd, "alice:plaintext\n");
+        ConfigException plain = assertThrows(ConfigException.class, () -> new Node(CommandLine.parse("--data", data.toString(),
+                "--port", "0", "--password-file", passwd.toString())).start());
+        assertTrue(plain.getMessage().contains("line 1") && plain.getMessage().contains("$7$"), plain.getMessage());
+        Path acl = dir.resolve("acl");
+        Files.writeString(acl, "user alice\ntopic readwrite alice/#\ntopic read a/#/b\n");
+        ConfigException badFilter = assertThrows(ConfigException.class, () -> new Node(CommandLine.parse("--data", data.toString(),
+                "--port", "0", "--acl-file", acl.toString())).start());
+        assertTrue(badFilter.getMessage().startsWith("key 'acl-file': ") && badFilter.getMessage().contains("line 3"), badFilter.getMessage());
+        assertTrue(!Files.exists(data), "nothing opened before the files were checked");
+    }
 }

@@ -7,6 +7,8 @@ import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.oncemq.broker.Config;
 import io.oncemq.broker.Node;
+import io.oncemq.broker.auth.Login;
+import io.oncemq.broker.auth.TopicAccess;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.Outlet;
@@ -15,7 +17,9 @@ import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.journal.Record;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
@@ -44,12 +48,14 @@ public final class Connection implements Outlet {
     private final Subscriptions subscriptions;
     private final InboundPublishes inbound;
     private final ClientSocket socket;
+    private final Denials denials;
     private String clientId;
     private boolean v5;
     private Session session;
     private boolean closed;
     private boolean counted;
     private ClientLimits limits;
+    private TopicAccess access;
     /** The keep-alive this server imposes instead of the client's (5.0 Server Keep Alive), or -1. */
     private int serverKeepAlive = -1;
     private volatile boolean takenOver;
@@ -64,6 +70,7 @@ public final class Connection implements Outlet {
         this.subscriptions = new Subscriptions(this, postOffice, config);
         this.inbound = new InboundPublishes(this, postOffice, config, loop);
         this.socket = new ClientSocket(endpoint);
+        this.denials = new Denials(node.access().counters(), this);
     }
 
     private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {
@@ -89,20 +96,49 @@ public final class Connection implements Outlet {
             refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD, "enhanced authentication is not offered");
             return;
         }
-        if (!node.connections().tryOpen()) {
-            refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    "max-connections " + config.maxConnections() + " reached");
+        endpoint.closeHandler(v -> closed = true); // until admitted: the password check may outlast the socket
+        MqttAuth auth = endpoint.auth();
+        node.access().login(auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(), endpoint.remoteAddress())
+                .onSuccess(this::admit);
+    }
+
+    /** The login was judged (on this loop): refuse it after a delay, or take the connection on. */
+    private void admit(Login login) {
+        if (closed) {
             return;
         }
-        counted = true;
+        if (!login.accepted()) {
+            node.access().refused();
+            // a later CONNACK slows down guessing; a timer, so the loop keeps serving others meanwhile
+            loop.context().owner().setTimer(Login.REFUSAL_DELAY_MILLIS, id -> {
+                if (!closed) {
+                    refuse(login.refusal(v5), login.reason() + (login.user() == null ? "" : " (user " + login.user() + ")"));
+                }
+            });
+            return;
+        }
         boolean assigned = clientId == null || clientId.isEmpty();
         if (assigned) {
             // vertx-mqtt already refused an empty id with a kept 3.1.1 session (MQTT-3.1.3-8)
             clientId = "oncemq-" + UUID.randomUUID();
             endpoint.setClientIdentifier(clientId);
         }
+        access = node.access().access(login.user(), clientId);
+        MqttWill will = endpoint.will();
+        if (will != null && will.isWillFlag() && !access.mayWrite(will.getWillTopic())) {
+            node.access().counters().deniedPublish(); // a will the client may not publish is refused as Mosquitto does
+            refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5 : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+                    "will topic " + will.getWillTopic() + " is not writable by this client");
+            return;
+        }
+        if (!node.connections().tryOpen()) {
+            refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    "max-connections " + config.maxConnections() + " reached");
+            return;
+        }
+        counted = true;
         boolean cleanStart = endpoint.isCleanSession();
-        long expiry = v5 ? intProperty(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0) : (cleanStart ? 0 : NEVER);
+        long expiry = v5 ? intProperty(endpoint.connectProperties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0) : (cleanStart ? 0 : NEVER);
         installHandlers();
         imposeKeepAlive();
         ConnectParams params = new ConnectParams(cleanStart, expiry, assigned);
@@ -176,6 +212,7 @@ public final class Connection implements Outlet {
             loop.record(new Record.SessionOpened(clientId, p.expiry()));
         }
         s.will(Will.of(endpoint.will()));
+        s.access(access);
         session = s;
         if (v5) {
             s.outbound().clientReceiveMaximum((int) intProperty(endpoint.connectProperties(), MqttPropertyType.RECEIVE_MAXIMUM, 65535));
@@ -365,6 +402,10 @@ public final class Connection implements Outlet {
 
     String clientId() {
         return clientId;
+    }
+
+    Denials denials() {
+        return denials;
     }
 
     boolean v5() {

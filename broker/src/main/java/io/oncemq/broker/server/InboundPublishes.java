@@ -65,6 +65,10 @@ final class InboundPublishes {
             loop.then(() -> connection.ack(() -> connection.endpoint().publishReceived(packetId)));
             return;
         }
+        if (!session.access().mayWrite(topic)) {
+            refuseUnauthorized(topic, qos, packetId);
+            return;
+        }
         if (qos > 0 && unackedQos1 + session.inbound().held().size() >= config.receiveMaximum()) {
             connection.protocolError(MqttDisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
                     "more than Receive Maximum " + config.receiveMaximum() + " unacknowledged PUBLISHes"); // MQTT-3.3.4-9
@@ -143,6 +147,29 @@ final class InboundPublishes {
             loop.then(() -> connection.ack(() -> connection.endpoint().publishReceived(packetId,
                     MqttPubRecReasonCode.PAYLOAD_FORMAT_INVALID, reason)));
         }
+    }
+
+    /** A PUBLISH the ACL denies is dropped; 5.0 says so with 0x87 in PUBACK/PUBREC, 3.1.1 acknowledges as usual. */
+    private void refuseUnauthorized(String topic, int qos, int packetId) {
+        connection.denials().publish(topic);
+        if (qos == 0) {
+            return;
+        }
+        MqttProperties reason = connection.limits().ackReason("not authorized to publish to " + topic);
+        loop.then(() -> connection.ack(() -> {
+            if (!connection.v5()) {
+                // 3.1.1 has no refusal: PUBACK, or PUBREC whose PUBREL finds nothing held and still gets PUBCOMP
+                if (qos == 1) {
+                    connection.endpoint().publishAcknowledge(packetId);
+                } else {
+                    connection.endpoint().publishReceived(packetId);
+                }
+            } else if (qos == 1) {
+                connection.endpoint().publishAcknowledge(packetId, MqttPubAckReasonCode.NOT_AUTHORIZED, reason);
+            } else {
+                connection.endpoint().publishReceived(packetId, MqttPubRecReasonCode.NOT_AUTHORIZED, reason);
+            }
+        }));
     }
 
     static boolean isUtf8(byte[] bytes) {

@@ -61,6 +61,12 @@ final class Subscriptions {
                 problem = "topic filter above max-topic-length " + config.maxTopicLength() + " or max-topic-levels " + config.maxTopicLevels();
                 continue;
             }
+            if (!s.access().maySubscribe(matched)) {
+                codes.add(connection.v5() ? MqttSubAckReasonCode.NOT_AUTHORIZED : MqttSubAckReasonCode.UNSPECIFIED_ERROR); // 0x87 / 0x80
+                problem = "not authorized to subscribe to " + filter;
+                connection.denials().subscribe(filter);
+                continue;
+            }
             if (!s.subscriptions().containsKey(filter) && s.subscriptions().size() >= config.maxSubscriptions()) {
                 codes.add(connection.v5() ? MqttSubAckReasonCode.QUOTA_EXCEEDED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
                 problem = "more than max-subscriptions " + config.maxSubscriptions();
@@ -82,8 +88,8 @@ final class Subscriptions {
             // never for a shared subscription (5.0 §4.8.2)
             if (shared == null && (retainHandling == 0 || (retainHandling == 1 && isNew))) {
                 for (Message r : postOffice.retained().matching(filter)) {
-                    if (r.expired(now)) {
-                        continue; // an expired retained message is never delivered (MQTT-3.3.2-5)
+                    if (r.expired(now) || !s.access().mayRead(r.topic())) {
+                        continue; // an expired retained message is never delivered (MQTT-3.3.2-5), nor one the client may not read
                     }
                     Delivery d = new Delivery(r, Math.min(qos, r.qos()), true);
                     if (d.qos() > 0 && s.persistent()) {

@@ -164,8 +164,8 @@ public final class PostOffice {
 
         /** The session gets the message: here, or relayed to the node it moved to; not if it has it already. */
         void add(Session s, int qos, boolean retain, boolean shared) {
-            if (skip.test(s)) {
-                return;
+            if (skip.test(s) || !s.access().mayRead(m.topic())) {
+                return; // the ACL check holds for live, retained-flagged, forwarded and will messages alike
             }
             String movedTo = s.movedTo();
             if (movedTo != null) {
@@ -257,7 +257,8 @@ public final class PostOffice {
 
     /** One member of a matching shared subscription gets the message (MQTT-4.8.2-3). */
     private void deliverShared(SharedGroup<Session> g, Work w) {
-        Session s = g.pick(member -> member.outlet() != null, w.plain::contains);
+        // a member that may not read the topic is passed over, so another member of the group gets it
+        Session s = g.pick(member -> member.outlet() != null, member -> w.plain.contains(member) || !member.access().mayRead(w.m.topic()));
         if (s == null) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.oncemq.broker.session;
 
+import io.oncemq.broker.auth.TopicAccess;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.InboundFlow;
 import io.oncemq.broker.qos.OutboundFlow;
@@ -40,6 +41,8 @@ public final class Session {
     private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     private final OutboundFlow outbound;
     private final InboundFlow inbound = new InboundFlow();
+    /** Read by routing on any loop; unrestricted until a login (a restored session keeps what it subscribed). */
+    private volatile TopicAccess access = TopicAccess.UNRESTRICTED;
 
     public Session(String clientId, JournalBatcher loop, int maxInflight) {
         this.clientId = clientId;
@@ -49,6 +52,15 @@ public final class Session {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** What the client of the latest connection may read and write. */
+    public TopicAccess access() {
+        return access;
+    }
+
+    public void access(TopicAccess a) {
+        access = a;
     }
 
     public JournalBatcher loop() {

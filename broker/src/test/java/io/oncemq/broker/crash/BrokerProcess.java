@@ -50,6 +50,11 @@ final class BrokerProcess implements AutoCloseable {
         return port;
     }
 
+    /** The process id of the running node, to send it a signal. */
+    long pid() {
+        return process.pid();
+    }
+
     /** Starts the node and waits until it accepts connections. */
     void start() throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
