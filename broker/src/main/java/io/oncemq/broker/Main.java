@@ -42,7 +42,11 @@ public final class Main {
             log.error("start-up failed: {}", e.getMessage(), e);
             System.exit(1);
         }
-        // SIGHUP re-reads the password and ACL files, as Mosquitto does; connections stay open
-        Signal.handle(new Signal("HUP"), s -> node.access().reload());
+        try {
+            // SIGHUP re-reads the password and ACL files, as Mosquitto does; connections stay open
+            Signal.handle(new Signal("HUP"), s -> node.access().reload());
+        } catch (IllegalArgumentException e) {
+            log.warn("SIGHUP cannot be caught in this JVM ({}): password-file and acl-file are read at start only", e.getMessage());
+        }
     }
 }
