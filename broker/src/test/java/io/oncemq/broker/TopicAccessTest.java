@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubRecException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.pubrec.Mqtt5PubRecReasonCode;
@@ -168,6 +169,32 @@ class TopicAccessTest {
             alice.publishWith().topic("alice/public/news").qos(MqttQos.AT_LEAST_ONCE).payload("news".getBytes()).send();
             Mqtt5Publish got = in.receive(10, TimeUnit.SECONDS).orElseThrow();
             assertEquals("alice/public/news", got.getTopic().toString(), "alice's subscription in the session, bob's reads");
+        }
+    }
+
+    @Test
+    void aWillIsNotDeliveredToASubscriberThatMayNotReadIt() throws Exception {
+        Node node = node();
+        Mqtt5BlockingClient first = nodes.v5(node, "shared-id");
+        first.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("alice").password("a-pass".getBytes())
+                .applySimpleAuth().send();
+        first.subscribeWith().topicFilter("alice/#").qos(MqttQos.AT_LEAST_ONCE).send();
+        first.disconnect();
+        Mqtt5BlockingClient bob = nodes.v5(node, "shared-id"); // bob resumes the session holding alice/#
+        bob.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("bob").password("b-pass".getBytes())
+                .applySimpleAuth().send();
+        Mqtt5BlockingClient watcher = nodes.v5As(node, "alice-watch", "alice", "a-pass");
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = bob.publishes(MqttGlobalPublishFilter.ALL);
+             Mqtt5BlockingClient.Mqtt5Publishes watched = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
+            watcher.subscribeWith().topicFilter("alice/will").qos(MqttQos.AT_LEAST_ONCE).send();
+            Mqtt5BlockingClient dying = nodes.v5(node, "alice-dying");
+            dying.connectWith().simpleAuth().username("alice").password("a-pass".getBytes()).applySimpleAuth()
+                    .willPublish().topic("alice/will").qos(MqttQos.AT_LEAST_ONCE).payload("gone".getBytes()).applyWillPublish().send();
+            dying.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE).send();
+            assertEquals("gone", new String(watched.receive(10, TimeUnit.SECONDS).orElseThrow().getPayloadAsBytes()), "the will went out");
+            watcher.publishWith().topic("alice/public/news").qos(MqttQos.AT_LEAST_ONCE).payload("news".getBytes()).send();
+            assertEquals("alice/public/news", in.receive(10, TimeUnit.SECONDS).orElseThrow().getTopic().toString(),
+                    "the will was routed past bob, who may not read alice/will");
         }
     }
 
