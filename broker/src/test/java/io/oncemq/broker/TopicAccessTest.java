@@ -152,17 +152,23 @@ class TopicAccessTest {
         }
     }
 
-    @Test
-    void aSessionResumedByAnotherUserGetsOnlyWhatThatUserMayRead() throws Exception {
-        Node node = node();
+    /** Alice makes a kept session subscribed to alice/#; bob connects with the same client id and resumes it. */
+    private Mqtt5BlockingClient bobResumesAlicesSession(Node node) {
         Mqtt5BlockingClient first = nodes.v5(node, "shared-id");
         first.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("alice").password("a-pass".getBytes())
                 .applySimpleAuth().send();
         first.subscribeWith().topicFilter("alice/#").qos(MqttQos.AT_LEAST_ONCE).send();
         first.disconnect();
-        Mqtt5BlockingClient second = nodes.v5(node, "shared-id");
-        second.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("bob").password("b-pass".getBytes())
+        Mqtt5BlockingClient bob = nodes.v5(node, "shared-id");
+        bob.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("bob").password("b-pass".getBytes())
                 .applySimpleAuth().send();
+        return bob;
+    }
+
+    @Test
+    void aSessionResumedByAnotherUserGetsOnlyWhatThatUserMayRead() throws Exception {
+        Node node = node();
+        Mqtt5BlockingClient second = bobResumesAlicesSession(node);
         Mqtt5BlockingClient alice = nodes.v5As(node, "alice-pub", "alice", "a-pass");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = second.publishes(MqttGlobalPublishFilter.ALL)) {
             alice.publishWith().topic("alice/diary").qos(MqttQos.AT_LEAST_ONCE).payload("secret".getBytes()).send();
@@ -175,14 +181,7 @@ class TopicAccessTest {
     @Test
     void aWillIsNotDeliveredToASubscriberThatMayNotReadIt() throws Exception {
         Node node = node();
-        Mqtt5BlockingClient first = nodes.v5(node, "shared-id");
-        first.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("alice").password("a-pass".getBytes())
-                .applySimpleAuth().send();
-        first.subscribeWith().topicFilter("alice/#").qos(MqttQos.AT_LEAST_ONCE).send();
-        first.disconnect();
-        Mqtt5BlockingClient bob = nodes.v5(node, "shared-id"); // bob resumes the session holding alice/#
-        bob.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("bob").password("b-pass".getBytes())
-                .applySimpleAuth().send();
+        Mqtt5BlockingClient bob = bobResumesAlicesSession(node);
         Mqtt5BlockingClient watcher = nodes.v5As(node, "alice-watch", "alice", "a-pass");
         try (Mqtt5BlockingClient.Mqtt5Publishes in = bob.publishes(MqttGlobalPublishFilter.ALL);
              Mqtt5BlockingClient.Mqtt5Publishes watched = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
