@@ -99,7 +99,11 @@ public final class Connection implements Outlet {
         endpoint.closeHandler(v -> closed = true); // until admitted: the password check may outlast the socket
         MqttAuth auth = endpoint.auth();
         node.access().login(auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(), endpoint.remoteAddress())
-                .onSuccess(this::admit);
+                .onSuccess(this::admit)
+                .onFailure(t -> {
+                    log.error("client {}: password check failed; closing connection", clientId, t);
+                    closeQuietly();
+                });
     }
 
     /** The login was judged (on this loop): refuse it after a delay, or take the connection on. */
