@@ -32,7 +32,8 @@ import java.util.zip.CRC32;
  * <p>The journal lives in generation folders {@code gen-NNNNNN}, each a Chronicle queue that starts with
  * a snapshot of the live state (written under a temporary name, renamed once synced). Compaction writes
  * the next generation's snapshot and deletes the old one; every open does the same, so a torn or corrupt
- * tail is never appended after.
+ * tail is never appended after. Compaction runs on the writer thread after a group's completions: a batch
+ * appended once another has completed completes only after the compaction that one started is over.
  */
 public final class ChronicleJournal implements Journal {
 

@@ -30,6 +30,15 @@ final class Journals {
         }
     }
 
+    /**
+     * Returns once the writer has finished everything the batches appended before started, compaction included:
+     * the writer compacts after a group's completions, on its own thread, so a later (empty) batch completes only
+     * after that. Until the next append the folder then holds exactly the current generation, safe to walk.
+     */
+    static void settle(Journal j) {
+        appendAndWait(j);
+    }
+
     /** Bytes the folder's files take on disk: allocated blocks as {@code du} counts them (queue files are sparse). */
     static long diskUsage(Path dir) {
         try {
