@@ -15,21 +15,21 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
 
     static final int FACTORY = 0x0CE;
     private static final int ID = 1;
-    /** Longer than any journal sync; a call that takes longer fails and its caller decides whether to retry. */
-    private static final long DONE_TIMEOUT_SECONDS = 90;
-
     private String service;
     private String caller;
     private byte[] request;
+    /** How long the caller waits for the answer: the executor thread is not held longer than that. */
+    private long timeoutSeconds;
     private transient HazelcastInstance hazelcast;
 
     NodeCall() {
     }
 
-    NodeCall(String service, String caller, byte[] request) {
+    NodeCall(String service, String caller, byte[] request, long timeoutSeconds) {
         this.service = service;
         this.caller = caller;
         this.request = request;
+        this.timeoutSeconds = timeoutSeconds;
     }
 
     @Override
@@ -44,7 +44,8 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
             throw new IllegalStateException("service " + service + " not ready on this node yet");
         }
         // an executor thread, not an event loop: waiting here is what makes the caller's answer mean done
-        return s.handle(caller, request).get(DONE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        // (no longer than the caller waits: its retry is a repeat the service drops, and must find a free thread)
+        return s.handle(caller, request).get(timeoutSeconds, TimeUnit.SECONDS);
     }
 
     @Override
@@ -62,6 +63,7 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
         out.writeString(service);
         out.writeString(caller);
         out.writeByteArray(request);
+        out.writeLong(timeoutSeconds);
     }
 
     @Override
@@ -69,5 +71,6 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
         service = in.readString();
         caller = in.readString();
         request = in.readByteArray();
+        timeoutSeconds = in.readLong();
     }
 }

@@ -5,7 +5,9 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.ExecutionCallback;
 import com.hazelcast.core.IExecutorService;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,25 +30,28 @@ public final class NodeCalls {
         }
     }
 
-    static final String EXECUTOR = "oncemq.calls";
+    static final String EXECUTOR = "oncemq.calls.";
     static final String SERVICE_PREFIX = "oncemq.service.";
-    /** Services wait on these threads until their work is durable: enough that two busy nodes never run out. */
+    /**
+     * Services wait on these threads until their work is durable. Each service has its own pool: a journal
+     * copy (answered at once) never queues behind forwards that wait for journal copies, which would be a
+     * cycle between two nodes copying to each other.
+     */
     private static final int EXECUTOR_THREADS = 32;
     /** A call unanswered this long fails, and its caller retries or gives up: it never hangs for good. */
     private static final long ANSWER_TIMEOUT_SECONDS = 15;
 
     private final Membership membership;
-    private final IExecutorService executor;
+    private final Map<String, IExecutorService> executors = new ConcurrentHashMap<>();
     private final String caller;
 
     private NodeCalls(Membership membership, String caller) {
         this.membership = membership;
-        this.executor = membership.hazelcast().getExecutorService(EXECUTOR);
         this.caller = caller;
     }
 
     static void configure(Config config) {
-        config.getExecutorConfig(EXECUTOR).setPoolSize(EXECUTOR_THREADS);
+        config.getExecutorConfig(EXECUTOR + "*").setPoolSize(EXECUTOR_THREADS);
         config.getSerializationConfig().addDataSerializableFactory(NodeCall.FACTORY, id -> new NodeCall());
     }
 
@@ -82,7 +87,8 @@ public final class NodeCalls {
             return done;
         }
         done.orTimeout(timeoutSeconds, TimeUnit.SECONDS);
-        executor.submitToMember(new NodeCall(service, caller, request), member, new ExecutionCallback<byte[]>() {
+        IExecutorService executor = executors.computeIfAbsent(service, s -> membership.hazelcast().getExecutorService(EXECUTOR + s));
+        executor.submitToMember(new NodeCall(service, caller, request, timeoutSeconds), member, new ExecutionCallback<byte[]>() {
             @Override
             public void onResponse(byte[] answer) {
                 done.complete(answer);

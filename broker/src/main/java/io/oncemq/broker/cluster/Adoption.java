@@ -92,12 +92,10 @@ public final class Adoption {
                 .onFailure(t -> log.error("node {} left: adopting its sessions failed", node, t));
     }
 
-    /** A session this node takes from a dead node's copy, and what a connection for it here waits on (null: none registered). */
+    /** A session this node takes from a dead node's copy, and what a connection for it here waits on. */
     private record Reserved(String clientId, Promise<Void> installed) {
         void done() {
-            if (installed != null) {
-                installed.tryComplete();
-            }
+            installed.tryComplete();
         }
     }
 
@@ -144,7 +142,7 @@ public final class Adoption {
             }
             return null;
         });
-        home.then(() -> vertx.executeBlocking(() -> {
+        home.whenDone(() -> vertx.executeBlocking(() -> {
             owners.adopted(node);
             owners.copyAdopted(node);
             return null;
@@ -203,7 +201,7 @@ public final class Adoption {
                 }
                 return new byte[0];
             });
-            home.then(() -> answer.complete(transfer));
+            home.whenDone(() -> answer.complete(transfer));
         });
         return answer;
     }

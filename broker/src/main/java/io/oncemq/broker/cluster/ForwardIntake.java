@@ -37,6 +37,8 @@ public final class ForwardIntake implements NodeCalls.Service {
     private final JournalBatcher loop;
     private final String self;
     private final Map<String, LinkedHashMap<Long, Set<String>>> ledger = new HashMap<>();
+    /** The last answer given (loop-confined): answers leave in order, so a retry never overtakes its first copy. */
+    private CompletableFuture<byte[]> lastAnswer = CompletableFuture.completedFuture(DONE);
 
     /** {@code accepted}: the ids replayed from the journal, per origin; {@code self}: this node's caller name. */
     public ForwardIntake(PostOffice postOffice, SessionRegistry sessions, JournalBatcher loop, String self,
@@ -59,9 +61,13 @@ public final class ForwardIntake implements NodeCalls.Service {
                     accept(f, dispatches);
                 }
             }
-            loop.then(() -> {
+            CompletableFuture<byte[]> earlier = lastAnswer;
+            lastAnswer = durable;
+            // not behind this loop's own forwards (JournalBatcher.whenDone): the sender may wait for this answer
+            // before it acknowledges what this loop forwards to it
+            loop.whenDone(() -> {
                 dispatches.forEach(Runnable::run);
-                durable.complete(DONE);
+                earlier.whenComplete((x, e) -> durable.complete(DONE));
             });
         });
         return durable;
@@ -119,7 +125,7 @@ public final class ForwardIntake implements NodeCalls.Service {
         synchronized (ledger) {
             accept(new Forward(m, null, true, List.of()), dispatches);
         }
-        loop.then(() -> dispatches.forEach(Runnable::run));
+        loop.whenDone(() -> dispatches.forEach(Runnable::run));
     }
 
     private LinkedHashMap<Long, Set<String>> entries(String origin) {

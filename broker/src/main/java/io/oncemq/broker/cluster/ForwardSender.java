@@ -81,12 +81,11 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                 }
                 boolean earlier = madeForEarlierLife(a) || (adopter != null && notReady(failure));
                 if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
-                    // this node adopted it: routed here without waiting, since the batch that waits for this
-                    // forward would hold up the very loop that routes it
+                    // this node adopted it: routed here, acknowledged once durable here (the intake answers
+                    // without waiting behind the batch that waits for this very forward)
                     log.debug("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
                             a.messages());
-                    self.handle(calls.caller(), a.body());
-                    a.done().complete(null);
+                    self.handle(calls.caller(), a.body()).whenComplete((x, ignored) -> a.done().complete(null));
                 } else if (adopter != null && earlier && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
                     log.debug("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
                             a.messages(), adopter.node());

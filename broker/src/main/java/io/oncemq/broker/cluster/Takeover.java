@@ -50,6 +50,8 @@ public final class Takeover implements NodeCalls.Service {
     private final Vertx vertx;
     private final Consumer<Object> closeConnection;
     private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
+    /** Sessions an adoption is installing here, by client id. */
+    private final Map<String, Future<Void>> installing = new ConcurrentHashMap<>();
     private volatile Adoption adoption;
     /** How long a connection for a dead node's client waits for that node's sessions to be adopted. */
     private static final long ADOPTION_WAIT_NANOS = 30_000_000_000L;
@@ -86,16 +88,31 @@ public final class Takeover implements NodeCalls.Service {
     }
 
     /**
-     * An adoption is about to install the client id's session here; null if a connection's claim is under
-     * way (it takes the session from the copy itself). Complete the promise once installed.
+     * An adoption is about to install the client id's session here: connections for it wait for the install
+     * instead of starting afresh. Complete the promise once installed.
      */
     Promise<Void> reserve(String clientId) {
         Promise<Void> installed = Promise.promise();
-        if (claiming.putIfAbsent(clientId, installed.future()) != null) {
-            return null;
+        installing.put(clientId, installed.future());
+        installed.future().onComplete(ar -> installing.remove(clientId, installed.future()));
+        if (claiming.putIfAbsent(clientId, installed.future()) == null) {
+            installed.future().onComplete(ar -> claiming.remove(clientId, installed.future()));
         }
-        installed.future().onComplete(ar -> claiming.remove(clientId, installed.future()));
         return installed;
+    }
+
+    /**
+     * This node owns the client id: done once an adoption installing its session here has finished. A claim
+     * under way when the adoption began may read this node as owner (the adoption took the id) before the
+     * session is here; attaching then would start an empty session and lose the adopted one.
+     */
+    private void afterInstall(String clientId, JournalBatcher loop, Promise<Void> done) {
+        Future<Void> pending = installing.get(clientId);
+        if (pending == null) {
+            done.complete();
+        } else {
+            pending.onComplete(ar -> loop.context().runOnContext(v -> done.complete()));
+        }
     }
 
     private void claimNow(String clientId, JournalBatcher loop, Promise<Void> done) {
@@ -104,7 +121,7 @@ public final class Takeover implements NodeCalls.Service {
                 log.warn("client {}: cannot claim the client id in the cluster ({}); serving it here", clientId, failure.toString());
                 done.complete();
             } else if (previous == null || previous.equals(membership.nodeName())) {
-                done.complete();
+                afterInstall(clientId, loop, done);
             } else if (membership.isMember(previous)) {
                 log.info("client {}: was served by node {}; taking its session over", clientId, previous);
                 fetch(clientId, previous, loop, done);
@@ -206,7 +223,7 @@ public final class Takeover implements NodeCalls.Service {
             postOffice.subscribe(s, filter, sub);
             loop.record(new Record.Subscribed(clientId, filter, sub.options(), sub.identifier()));
         }));
-        loop.then(() -> {
+        loop.whenDone(() -> {
             log.info("client {}: session taken over from node {} ({} queued, {} in flight, {} receipts)", clientId, from,
                     t.queue().size(), t.inflight().size(), t.receipts().size());
             done.complete();

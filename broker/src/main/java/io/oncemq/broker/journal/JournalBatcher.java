@@ -39,6 +39,7 @@ public final class JournalBatcher {
     private final Forwarding forwarding;
     private List<Record> records = new ArrayList<>();
     private List<Runnable> actions = new ArrayList<>();
+    private List<Runnable> ownActions = new ArrayList<>();
     private Map<String, List<Forward>> forwards = new LinkedHashMap<>();
     /** Flushed batches, oldest first; the head's actions run once its journal append and forwards are done. */
     private final ArrayDeque<Flushed> inFlight = new ArrayDeque<>();
@@ -47,13 +48,16 @@ public final class JournalBatcher {
 
     private static final class Flushed {
         final List<Runnable> actions;
+        /** Actions that wait for this batch alone ({@link #whenDone}). */
+        final List<Runnable> own;
         final long since = System.nanoTime();
         int waitingFor;
         boolean journaled;
         boolean reported;
 
-        Flushed(List<Runnable> actions, int waitingFor) {
+        Flushed(List<Runnable> actions, List<Runnable> own, int waitingFor) {
             this.actions = actions;
+            this.own = own;
             this.waitingFor = waitingFor;
         }
     }
@@ -110,6 +114,17 @@ public final class JournalBatcher {
         scheduleFlush();
     }
 
+    /**
+     * Runs the action once the records of this turn are durable and this turn's forwards acknowledged, without
+     * waiting for earlier turns' forwards. For work that answers another node (a forward, an adoption): waiting
+     * behind this loop's own forwards to that node would be a cycle between two nodes' loops, each holding the
+     * other's acknowledgement.
+     */
+    public void whenDone(Runnable action) {
+        ownActions.add(action);
+        scheduleFlush();
+    }
+
     private void scheduleFlush() {
         if (!flushScheduled) {
             flushScheduled = true;
@@ -120,7 +135,7 @@ public final class JournalBatcher {
 
     private void flush() {
         flushScheduled = false;
-        if (records.isEmpty() && actions.isEmpty() && forwards.isEmpty()) {
+        if (records.isEmpty() && actions.isEmpty() && ownActions.isEmpty() && forwards.isEmpty()) {
             return;
         }
         // the map goes with this batch: later turns' forwards must not join it while it waits for its append
@@ -128,10 +143,13 @@ public final class JournalBatcher {
         if (!out.isEmpty()) {
             forwards = new LinkedHashMap<>();
         }
-        Flushed batch = new Flushed(actions, 1 + out.size());
+        Flushed batch = new Flushed(actions, ownActions.isEmpty() ? List.of() : ownActions, 1 + out.size());
         List<Record> appended = records;
         records = new ArrayList<>();
         actions = new ArrayList<>();
+        if (!ownActions.isEmpty()) {
+            ownActions = new ArrayList<>();
+        }
         inFlight.add(batch);
         // forwards leave once the batch is durable (E1: a receipt is durable before it is routed; otherwise a
         // node dying in between forgets a receipt whose message other nodes already have, and the client's
@@ -187,7 +205,9 @@ public final class JournalBatcher {
     }
 
     private void arrived(Flushed batch) {
-        batch.waitingFor--;
+        if (--batch.waitingFor == 0) {
+            batch.own.forEach(Runnable::run);
+        }
         while (!inFlight.isEmpty() && inFlight.peek().waitingFor == 0) {
             for (Runnable action : inFlight.poll().actions) {
                 action.run();

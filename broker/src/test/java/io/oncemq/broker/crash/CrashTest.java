@@ -38,21 +38,28 @@ class CrashTest {
         final String topic;
         final int qos;
         final int n;
+        final long minutes;
         final Semaphore window = new Semaphore(WINDOW);
         volatile int handedOver;
         volatile Throwable failure;
 
         Publisher(Link link, String topic, int qos, int n) {
+            this(link, topic, qos, n, 20);
+        }
+
+        /** Gives up after {@code minutes}: long kill runs publish for longer. */
+        Publisher(Link link, String topic, int qos, int n, long minutes) {
             this.link = link;
             this.topic = topic;
             this.qos = qos;
             this.n = n;
+            this.minutes = minutes;
             link.onDelivered(window::release);
         }
 
         @Override
         public void run() {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
             try {
                 link.connect(deadline);
                 int next = 1;
