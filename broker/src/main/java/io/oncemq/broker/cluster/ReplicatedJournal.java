@@ -1,5 +1,6 @@
 package io.oncemq.broker.cluster;
 
+import io.oncemq.broker.fault.FaultPoint;
 import io.oncemq.cluster.Membership;
 import io.oncemq.cluster.NodeCalls;
 import io.oncemq.journal.Durability;
@@ -67,7 +68,10 @@ public final class ReplicatedJournal implements Journal {
 
     @Override
     public void append(List<Record> records, Runnable onDurable) {
-        local.append(records, () -> replicate(records, onDurable)); // called in journal order
+        local.append(records, () -> { // called in journal order
+            FaultPoint.receiptsJournaled(records);
+            replicate(records, onDurable);
+        });
     }
 
     private synchronized void replicate(List<Record> records, Runnable onDurable) {

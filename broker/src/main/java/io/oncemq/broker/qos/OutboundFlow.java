@@ -1,5 +1,6 @@
 package io.oncemq.broker.qos;
 
+import io.oncemq.broker.fault.FaultPoint;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.Outlet;
@@ -220,10 +221,14 @@ public final class OutboundFlow {
                 session.loop().record(new Record.PubrecReceived(session.clientId(), packetId));
             }
         }
-        session.loop().then(() -> out.pubrel(packetId, true));
+        session.loop().then(() -> {
+            FaultPoint.BEFORE_PUBREL.reach(session.clientId());
+            out.pubrel(packetId, true);
+        });
     }
 
     public void onPubcomp(int packetId) {
+        FaultPoint.PUBCOMP_ARRIVED.reach(session.clientId());
         InFlight f = inflight.get(packetId);
         if (f == null || !f.pubrecReceived) {
             return;
@@ -296,6 +301,9 @@ public final class OutboundFlow {
     private void send(Outlet out, int packetId, Delivery d, boolean dup) {
         if (session.outlet() == out && out != null) {
             out.publish(packetId, d.message(), d.qos(), dup, d.retain());
+            if (FaultPoint.ARMED && !dup && d.qos() == 2 && d.message().origin() != null) {
+                FaultPoint.FORWARD_SENT.reach(session.clientId());
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.oncemq.broker.server;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.oncemq.broker.Config;
+import io.oncemq.broker.fault.FaultPoint;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.MessageProperties;
@@ -90,7 +91,8 @@ final class InboundPublishes {
         } else if (qos == 1) {
             unackedQos1++;
         }
-        PostOffice.Routing routing = postOffice.route(m, session.clientId(), loop, receipt);
+        String clientId = session.clientId();
+        PostOffice.Routing routing = postOffice.route(m, clientId, loop, receipt);
         boolean journaled = !receipt.isEmpty();
         if (journaled && !routing.forwarded()) {
             loop.record(new Record.Routed(m.id()));
@@ -105,6 +107,7 @@ final class InboundPublishes {
                 unackedQos1--;
                 connection.ack(() -> connection.endpoint().publishAcknowledge(packetId));
             } else if (qos == 2) {
+                FaultPoint.BEFORE_PUBREC.reach(clientId);
                 connection.ack(() -> connection.endpoint().publishReceived(packetId));
             }
             postOffice.dispatch(m, routing.targets());
@@ -114,6 +117,7 @@ final class InboundPublishes {
     /** PUBREL(p): the release is durable before PUBCOMP, or a crash would swallow the client's next message with p. */
     void onPubrel(int packetId) {
         Session session = connection.session();
+        FaultPoint.PUBREL_ARRIVED.reach(session.clientId());
         boolean held = session.inbound().release(packetId);
         if (held && session.persistent()) {
             loop.record(new Record.ReceiptReleased(session.clientId(), packetId));

@@ -57,6 +57,11 @@ final class BrokerProcess implements AutoCloseable {
 
     /** Starts the node and waits until it accepts connections. */
     void start() throws IOException, InterruptedException {
+        start(List.of());
+    }
+
+    /** Starts the node with these JVM options for this start only (e.g. -Doncemq.fault=STEP), and waits until it accepts connections. */
+    void start(List<String> jvmOptions) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -64,6 +69,7 @@ final class BrokerProcess implements AutoCloseable {
                 cmd.add(arg);
             }
         }
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.oncemq.broker.Main",
                 "--port", String.valueOf(port), "--data", data.toString()));
         cmd.addAll(extraArgs);
@@ -94,6 +100,17 @@ final class BrokerProcess implements AutoCloseable {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("broker did not die");
         }
+    }
+
+    /** Waits until the node's JVM ends by itself (e.g. a fault point halted it); returns whether it did in time. */
+    boolean awaitExit(long timeoutMillis) throws InterruptedException {
+        if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        synchronized (this) {
+            up = false;
+        }
+        return true;
     }
 
     /** Waits until the node accepts connections, or the timeout passes; returns whether it is up. */
@@ -131,6 +148,22 @@ final class BrokerProcess implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Every start's log lines matching the pattern, node by node (n1, n2, ...), for a failure message. */
+    static String logLinesMatching(List<BrokerProcess> nodes, String regex) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < nodes.size(); i++) {
+            b.append("--- n").append(i + 1).append(":\n");
+            try {
+                for (String line : nodes.get(i).logLinesMatching(regex)) {
+                    b.append(line).append('\n');
+                }
+            } catch (IOException e) {
+                b.append(e).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     /** Every log line of every start containing the text. */

@@ -107,18 +107,7 @@ class ClusterFailoverTest {
 
     /** What each node logged about members, hand-overs and adoptions, every start. */
     private static String tails(List<BrokerProcess> nodes) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < nodes.size(); i++) {
-            b.append("--- n").append(i + 1).append(":\n");
-            try {
-                for (String line : nodes.get(i).logLinesMatching("Takeover|Adoption|ForwardSender|ClusterNode|left;|joined;|connected|ERROR")) {
-                    b.append(line).append('\n');
-                }
-            } catch (java.io.IOException e) {
-                b.append(e).append('\n');
-            }
-        }
-        return b.toString();
+        return BrokerProcess.logLinesMatching(nodes, "Takeover|Adoption|ForwardSender|ClusterNode|left;|joined;|connected|ERROR");
     }
 
     private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {

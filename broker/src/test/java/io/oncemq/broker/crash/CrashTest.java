@@ -40,6 +40,8 @@ class CrashTest {
         final int n;
         final long minutes;
         final Semaphore window = new Semaphore(WINDOW);
+        /** The last number to publish: n, or fewer once {@link #stop()} is called. */
+        private volatile int last;
         volatile int handedOver;
         volatile Throwable failure;
 
@@ -54,7 +56,13 @@ class CrashTest {
             this.qos = qos;
             this.n = n;
             this.minutes = minutes;
+            this.last = n;
             link.onDelivered(window::release);
+        }
+
+        /** Publishes no new number from now on; the ones handed over are still acknowledged before run() ends. */
+        void stop() {
+            last = 0;
         }
 
         @Override
@@ -63,7 +71,7 @@ class CrashTest {
             try {
                 link.connect(deadline);
                 int next = 1;
-                while (next <= n) {
+                while (next <= last) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException(topic + ": publishing timed out at " + next);
                     }
@@ -93,9 +101,12 @@ class CrashTest {
     static final class Subscriber {
         final AtomicIntegerArray counts;
         volatile int received;
+        /** Numbers 1..expected must all arrive: n, or fewer when the publisher stopped early. */
+        private volatile int expected;
 
         Subscriber(Link link, int n) {
             counts = new AtomicIntegerArray(n + 1);
+            expected = n;
             link.onMessage(m -> {
                 int number = Integer.parseInt(new String(m.getPayload(), StandardCharsets.UTF_8));
                 counts.incrementAndGet(number);
@@ -118,9 +129,27 @@ class CrashTest {
             return true;
         }
 
+        /**
+         * Until this subscriber's node is in the route table of {@code publisher}'s node: QoS 0 probes (number 0,
+         * which no count checks) until one arrives.
+         */
+        void awaitRouteFrom(Link publisher, String topic, long deadlineNanos) throws MqttException, InterruptedException {
+            do {
+                if (System.nanoTime() > deadlineNanos) {
+                    throw new IllegalStateException("no route from the publisher's node to the subscriber's");
+                }
+                publisher.client().publish(topic, "0".getBytes(StandardCharsets.UTF_8), 0, false);
+            } while (!awaitReceived(1, 100));
+        }
+
+        /** Only numbers up to {@code last} are expected (the publisher stopped after it). */
+        void expectUpTo(int last) {
+            expected = last;
+        }
+
         int missing() {
             int m = 0;
-            for (int i = 1; i < counts.length(); i++) {
+            for (int i = 1; i <= expected; i++) {
                 m += counts.get(i) == 0 ? 1 : 0;
             }
             return m;
@@ -129,7 +158,7 @@ class CrashTest {
         /** The first missing numbers, for a failure message. */
         List<Integer> firstMissing(int max) {
             List<Integer> out = new ArrayList<>();
-            for (int i = 1; i < counts.length() && out.size() < max; i++) {
+            for (int i = 1; i <= expected && out.size() < max; i++) {
                 if (counts.get(i) == 0) {
                     out.add(i);
                 }

@@ -99,6 +99,31 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
         return false;
     }
 
+    /**
+     * Disconnects on purpose and connects to the first node up in this order (indexes into the nodes it was
+     * made with); the kept session moves there, and later reconnects follow this order too.
+     */
+    void moveTo(long deadlineNanos, int... order) throws MqttException, InterruptedException {
+        String[] uris = new String[order.length];
+        for (int i = 0; i < order.length; i++) {
+            uris[i] = "tcp://127.0.0.1:" + brokers.get(order[i]).port();
+        }
+        options.setServerURIs(uris);
+        if (client.isConnected()) {
+            client.disconnect(0).waitForCompletion(10_000); // no quiesce: in-flight messages stay in the session
+        }
+        connect(deadlineNanos);
+    }
+
+    /** The MQTT port of the node this client is connected to, or -1. */
+    int connectedPort() {
+        if (!client.isConnected()) {
+            return -1;
+        }
+        String uri = client.getCurrentServerURI();
+        return Integer.parseInt(uri.substring(uri.lastIndexOf(':') + 1));
+    }
+
     /** Waits until connected, up to the timeout. */
     synchronized boolean awaitConnected(long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
