@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -34,6 +36,8 @@ public final class Membership implements AutoCloseable {
     private final String nodeName;
     private final List<Consumer<String>> joinListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> leaveListeners = new CopyOnWriteArrayList<>();
+    /** The member id of each node's last life that ended, by node name. */
+    private final Map<String, String> departed = new ConcurrentHashMap<>();
 
     private Membership(HazelcastInstance hazelcast, String nodeName) {
         this.hazelcast = hazelcast;
@@ -69,6 +73,7 @@ public final class Membership implements AutoCloseable {
             @Override
             public void memberRemoved(MembershipEvent e) {
                 log.warn("cluster {}: node {} left; members {}", options.clusterName(), name(e.getMember()), m.nodes());
+                m.departed.put(name(e.getMember()), e.getMember().getUuid().toString());
                 m.leaveListeners.forEach(l -> l.accept(name(e.getMember())));
             }
         });
@@ -104,6 +109,15 @@ public final class Membership implements AutoCloseable {
         }
         Collections.sort(names);
         return names.get((names.indexOf(nodeName) + 1) % names.size());
+    }
+
+    /**
+     * The member id the named node had in its last life that ended (left or declared dead), or null if none
+     * ended since this node joined. An adoption is of one life: a node restarting under the same name is a new
+     * life, and what was adopted from its earlier one says nothing about where its later sessions went.
+     */
+    public String departedLife(String node) {
+        return departed.get(node);
     }
 
     /** This node's name. */

@@ -91,21 +91,30 @@ public final class Owners {
     }
 
     /**
-     * This node now holds what the dead node's copy held (E3: forwards for it come here, also after it
-     * restarts, since the sessions stay here). Blocks.
+     * This node now holds what the dead node's copy held, as it was in its life {@code life} (the member id
+     * it had then: {@link Membership#departedLife}); forwards for that life come here, also after it
+     * restarts, since the sessions stay here (E3). Blocks.
      */
-    public void adopted(String deadNode) {
-        adopted.set(deadNode, self + "@" + System.currentTimeMillis());
+    public void adopted(String deadNode, String life) {
+        adopted.set(deadNode, self + "@" + life);
     }
 
-    /** Who adopted a dead node's sessions, and when (milliseconds since the epoch). */
-    public record Adopter(String node, long atMillis) {
+    /** Who adopted a dead node's sessions, and which life of it (its member id then). */
+    public record Adopter(String node, String life) {
+        /**
+         * Whether this adoption is of the node's life that ended last as seen here ({@code departed}; null when
+         * this node saw none end, and then the latest adoption is the best there is).
+         */
+        public boolean of(String departed) {
+            return departed == null || departed.equals(life);
+        }
+
         static Adopter parse(String value) {
             if (value == null) {
                 return null;
             }
             int at = value.lastIndexOf('@');
-            return new Adopter(value.substring(0, at), Long.parseLong(value.substring(at + 1)));
+            return new Adopter(value.substring(0, at), value.substring(at + 1));
         }
     }
 

@@ -63,6 +63,7 @@ public final class Adoption {
         if (r == null) {
             return;
         }
+        String life = membership.departedLife(node); // the life that ended: a restart under its name is another
         vertx.<List<Reserved>>executeBlocking(() -> {
             if (!owners.holdsCopyOf(node)) {
                 replicas.forget(node); // an older copy: the node moved on to another buddy since
@@ -86,7 +87,7 @@ public final class Adoption {
             return mine;
         }).onSuccess(mine -> {
             if (mine != null) {
-                home.context().runOnContext(v -> adopt(node, r, mine));
+                home.context().runOnContext(v -> adopt(node, life, r, mine));
             }
         })
                 .onFailure(t -> log.error("node {} left: adopting its sessions failed", node, t));
@@ -99,16 +100,16 @@ public final class Adoption {
         }
     }
 
-    private void adopt(String node, Replicas.Replica r, List<Reserved> mine) {
+    private void adopt(String node, String life, Replicas.Replica r, List<Reserved> mine) {
         try {
-            install(node, r, mine);
+            install(node, life, r, mine);
         } catch (RuntimeException e) {
             log.error("node {} left: adopting its sessions failed", node, e);
             mine.forEach(Reserved::done); // connections waiting for them go on rather than hang
         }
     }
 
-    private void install(String node, Replicas.Replica r, List<Reserved> mine) {
+    private void install(String node, String life, Replicas.Replica r, List<Reserved> mine) {
         int[] counts = new int[3];
         replicas.locked(() -> {
             intake.adoptLedger(r.state.acceptedForwards());
@@ -143,7 +144,7 @@ public final class Adoption {
             return null;
         });
         home.whenDone(() -> vertx.executeBlocking(() -> {
-            owners.adopted(node);
+            owners.adopted(node, life);
             owners.copyAdopted(node);
             return null;
         }).onComplete(ar -> {

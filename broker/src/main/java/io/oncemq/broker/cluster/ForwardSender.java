@@ -75,10 +75,12 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                 return;
             }
             long giveUpAt = deadline == 0 ? System.nanoTime() + ADOPTION_WAIT_NANOS : deadline;
-            owners.adopterOf(a.node()).whenComplete((adopter, e) -> {
+            owners.adopterOf(a.node()).whenComplete((adopted, e) -> {
                 if (e != null) {
                     log.warn("forward to node {}: cannot read who adopted it ({})", a.node(), e.toString());
                 }
+                // an adoption of an earlier life of the node holds none of the sessions this batch was made for
+                Owners.Adopter adopter = adopted != null && adopted.of(membership.departedLife(a.node())) ? adopted : null;
                 boolean earlier = madeForEarlierLife(a) || (adopter != null && notReady(failure));
                 if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
                     // this node adopted it: routed here, acknowledged once durable here (the intake answers

@@ -135,7 +135,9 @@ public final class Takeover implements NodeCalls.Service {
 
     /** The node that served the client id died: its copy is adopted by its buddy, which hands the session on. */
     private void fetchFromAdopter(String clientId, String dead, JournalBatcher loop, Promise<Void> done, long deadline) {
-        owners.adopterOf(dead).thenApply(a -> a == null ? null : a.node()).whenComplete((adopter, failure) -> loop.context().runOnContext(v -> {
+        // only an adoption of its last life holds the session: an earlier one's adopter would answer with nothing
+        owners.adopterOf(dead).thenApply(a -> a != null && a.of(membership.departedLife(dead)) ? a.node() : null)
+                .whenComplete((adopter, failure) -> loop.context().runOnContext(v -> {
             if (membership.nodeName().equals(adopter)) {
                 adoption.handOverFromCopy(clientId).whenComplete((bytes, e) -> loop.context().runOnContext(x ->
                         received(clientId, e == null ? bytes : NOTHING, dead, loop, done))); // the copy is here
