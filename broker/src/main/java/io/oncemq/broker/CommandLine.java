@@ -7,7 +7,7 @@ import java.util.Map;
 public final class CommandLine {
 
     static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N] [--data DIR] [--durability page-cache|fsync]"
-            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME]]";
+            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME] [--cold-start-wait SECONDS]]";
 
     private CommandLine() {
     }
@@ -33,6 +33,7 @@ public final class CommandLine {
                 case "--cluster-port" -> flags.put("cluster-port", value);
                 case "--members" -> flags.put("members", value);
                 case "--cluster-name" -> flags.put("cluster-name", value);
+                case "--cold-start-wait" -> flags.put("cold-start-wait", value);
                 default -> throw new ConfigException("unknown flag '" + flag + "': " + USAGE);
             }
         }

@@ -32,7 +32,7 @@ import java.util.TreeSet;
  * @param maxSubscriptions      subscriptions one session may hold ({@code max-subscriptions}, default 10000)
  * @param maxKeepAlive          longest keep-alive a 5.0 client may use, told as Server Keep Alive ({@code max-keep-alive}, 0 = any)
  * @param cluster               how to join a cluster ({@code members}, {@code node}, {@code cluster-name}, {@code cluster-host},
- *                              {@code cluster-port}); null without {@code members}: a single node, no Hazelcast at all
+ *                              {@code cluster-port}, {@code cold-start-wait}); null without {@code members}: a single node, no Hazelcast at all
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
@@ -48,7 +48,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "max-inflight", "max-queued", "max-packet-size", "max-client-id-length", "connect-timeout",
             "compact-after-records", "receive-maximum", "topic-alias-maximum", "max-connections", "max-topic-length",
             "max-topic-levels", "max-subscriptions", "max-keep-alive",
-            "node", "cluster-name", "cluster-host", "cluster-port", "members");
+            "node", "cluster-name", "cluster-host", "cluster-port", "members",
+            "cold-start-wait");
 
     public static Config defaults() {
         return from(Map.of());
@@ -118,6 +119,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             int port = intIn("cluster-port", 5701, 1, 65535, "a port number 1-65535");
             String name = text("node", host + ":" + port);
             String clusterName = text("cluster-name", "oncemq");
+            int coldStartWait = intIn("cold-start-wait", ClusterOptions.COLD_START_WAIT_SECONDS, 0, 3600, "seconds, 0-3600");
             if (list == null) {
                 return null;
             }
@@ -139,7 +141,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 }
                 members.add(m);
             }
-            return new ClusterOptions(name, clusterName, host, port, members);
+            return new ClusterOptions(name, clusterName, host, port, members, coldStartWait);
         }
 
         Durability durability() {

@@ -41,6 +41,8 @@ class CrashTest {
         final Semaphore window = new Semaphore(WINDOW);
         volatile int handedOver;
         volatile Throwable failure;
+        /** The highest number it may publish now (a test paces the stream by raising it). */
+        private int allowed = Integer.MAX_VALUE;
 
         Publisher(Link link, String topic, int qos, int n) {
             this.link = link;
@@ -48,6 +50,22 @@ class CrashTest {
             this.qos = qos;
             this.n = n;
             link.onDelivered(window::release);
+        }
+
+        /** From now on publishes numbers up to {@code number} only, until allowed more. */
+        synchronized void allowUpTo(int number) {
+            allowed = number;
+            notifyAll();
+        }
+
+        private synchronized void awaitAllowed(int number, long deadline) throws InterruptedException {
+            while (number > allowed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException(topic + ": never allowed to publish " + number);
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
         }
 
         @Override
@@ -60,6 +78,7 @@ class CrashTest {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException(topic + ": publishing timed out at " + next);
                     }
+                    awaitAllowed(next, deadline);
                     if (!window.tryAcquire(60, TimeUnit.SECONDS)) {
                         throw new IllegalStateException(topic + ": no acknowledgement for 60 s at " + next);
                     }
