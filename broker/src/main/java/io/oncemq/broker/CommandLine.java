@@ -8,7 +8,7 @@ public final class CommandLine {
 
     static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N] [--data DIR] [--durability page-cache|fsync]"
             + " [--password-file FILE] [--acl-file FILE] [--allow-anonymous true|false]"
-            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME]]";
+            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME] [--cold-start-wait SECONDS]]";
 
     private CommandLine() {
     }
@@ -37,6 +37,7 @@ public final class CommandLine {
                 case "--password-file" -> flags.put("password-file", value);
                 case "--acl-file" -> flags.put("acl-file", value);
                 case "--allow-anonymous" -> flags.put("allow-anonymous", value);
+                case "--cold-start-wait" -> flags.put("cold-start-wait", value);
                 default -> throw new ConfigException("unknown flag '" + flag + "': " + USAGE);
             }
         }

@@ -36,7 +36,7 @@ import java.util.TreeSet;
  * @param allowAnonymous        whether clients without a user name are accepted ({@code allow-anonymous}: true or false); null when not set:
  *                              from loopback addresses only without a password-file, never with one (as Mosquitto 2.0)
  * @param cluster               how to join a cluster ({@code members}, {@code node}, {@code cluster-name}, {@code cluster-host},
- *                              {@code cluster-port}); null without {@code members}: a single node, no Hazelcast at all
+ *                              {@code cluster-port}, {@code cold-start-wait}); null without {@code members}: a single node, no Hazelcast at all
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
@@ -53,7 +53,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "compact-after-records", "receive-maximum", "topic-alias-maximum", "max-connections", "max-topic-length",
             "max-topic-levels", "max-subscriptions", "max-keep-alive",
             "password-file", "acl-file", "allow-anonymous",
-            "node", "cluster-name", "cluster-host", "cluster-port", "members");
+            "node", "cluster-name", "cluster-host", "cluster-port", "members",
+            "cold-start-wait");
 
     public static Config defaults() {
         return from(Map.of());
@@ -147,6 +148,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             int port = intIn("cluster-port", 5701, 1, 65535, "a port number 1-65535");
             String name = text("node", host + ":" + port);
             String clusterName = text("cluster-name", "oncemq");
+            int coldStartWait = intIn("cold-start-wait", ClusterOptions.COLD_START_WAIT_SECONDS, 0, 3600, "seconds, 0-3600");
             if (list == null) {
                 return null;
             }
@@ -168,7 +170,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 }
                 members.add(m);
             }
-            return new ClusterOptions(name, clusterName, host, port, members);
+            return new ClusterOptions(name, clusterName, host, port, members, coldStartWait);
         }
 
         Durability durability() {

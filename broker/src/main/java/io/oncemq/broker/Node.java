@@ -93,6 +93,13 @@ public final class Node {
         Recovery recovery = new Recovery(postOffice, sessions, home);
         int restored = await(Future.future(p -> homeContext.runOnContext(v -> p.complete(recovery.restore(state)))));
         if (cluster != null) {
+            cluster.awaitRoutesOfColdStart();
+        }
+        await(Future.<Void>future(p -> homeContext.runOnContext(v -> {
+            recovery.resume(state);
+            p.complete();
+        })));
+        if (cluster != null) {
             cluster.serve(postOffice, sessions, home, state, vertx, old -> ((Connection) old).takenOver());
         }
         await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));

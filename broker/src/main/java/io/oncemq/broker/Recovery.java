@@ -29,9 +29,16 @@ final class Recovery {
         this.home = home;
     }
 
-    /** Runs on the home loop, before the listeners open. Returns the number of sessions restored. */
+    /** Sessions restored with a will, which is due once routing resumes. */
+    private final List<Session> withWill = new ArrayList<>();
+    /** The replayed messages, one object per id for queues and routing alike. */
+    private final Map<Long, Message> messages = new HashMap<>();
+
+    /**
+     * Runs on the home loop, before the listeners open: sessions (their routes announced) and retained messages.
+     * Returns the number of sessions restored. Then {@link #resume}.
+     */
     int restore(JournalState state) {
-        Map<Long, Message> messages = new HashMap<>();
         state.messages().forEach((id, r) -> messages.put(id, Message.of(r)));
         state.retained().forEach((topic, id) -> {
             Message m = messages.get(id);
@@ -39,7 +46,6 @@ final class Recovery {
                 postOffice.retained().set(m);
             }
         });
-        List<Session> withWill = new ArrayList<>();
         for (JournalState.SessionState ss : state.sessions().values()) {
             Session s = sessions.restore(ss.clientId(), home);
             s.persistence(true, ss.expirySeconds());
@@ -67,10 +73,19 @@ final class Recovery {
             }
             sessions.scheduleExpiry(s);
         }
+        return state.sessions().size();
+    }
+
+    /**
+     * Runs on the home loop after {@link #restore}, once the routes of other nodes are known (in a cluster's cold
+     * start, every node's): routes what was not routed, and publishes the wills.
+     */
+    void resume(JournalState state) {
         routeUnrouted(state, messages);
         // the connections of kept sessions ended with the node: their wills are due as after any broken connection
         withWill.forEach(s -> s.willDue(postOffice));
-        return state.sessions().size();
+        withWill.clear();
+        messages.clear();
     }
 
     /**

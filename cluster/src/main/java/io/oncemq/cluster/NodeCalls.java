@@ -52,7 +52,8 @@ public final class NodeCalls {
 
     static void configure(Config config) {
         config.getExecutorConfig(EXECUTOR + "*").setPoolSize(EXECUTOR_THREADS);
-        config.getSerializationConfig().addDataSerializableFactory(NodeCall.FACTORY, id -> new NodeCall());
+        config.getSerializationConfig().addDataSerializableFactory(NodeCall.FACTORY,
+                id -> id == OwnerUpdate.ID ? new OwnerUpdate() : new NodeCall());
     }
 
     /**

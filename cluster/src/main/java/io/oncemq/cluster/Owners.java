@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Which node serves each client id (E4): a Hazelcast map with synchronous backups. A node claims a client
- * id when a connection for it arrives; the node that held it before is asked to hand the session over.
+ * Which node serves each client id (E4), and the epoch of that session (E5): a Hazelcast map with synchronous
+ * backups. A node claims a client id when a connection for it arrives; the node that held it before is asked
+ * to hand the session over. Each move raises the epoch, atomically on the entry ({@link OwnerUpdate}).
  */
 public final class Owners {
 
@@ -85,9 +86,49 @@ public final class Owners {
         return self.equals(copies.get(node));
     }
 
-    /** Takes the client id over from a node that died, unless another node claimed it meanwhile. Blocks. */
-    public boolean takeFrom(String clientId, String deadNode) {
-        return owners.replace(clientId, deadNode, self);
+    /**
+     * Takes the client id over from a node that died, unless another node claimed it meanwhile. Returns the
+     * session's epoch here, or -1 if another node owns it. Blocks.
+     */
+    public long takeFrom(String clientId, String deadNode) {
+        Owner before = Owner.parse(owners.executeOnKey(clientId, new OwnerUpdate(OwnerUpdate.TAKE, self, deadNode, 0)));
+        return deadNode.equals(before.node()) || self.equals(before.node()) ? before.claimedBy(self).epoch() : -1;
+    }
+
+    /** Cold start: this node's journal holds the client id at {@code epoch}; the newest (epoch, node) becomes the owner. */
+    public CompletionStage<String> offer(String clientId, long epoch) {
+        return owners.submitToKey(clientId, new OwnerUpdate(OwnerUpdate.OFFER, self, null, epoch));
+    }
+
+    /** A client id's owner and the epoch of its session there; node null: never claimed. */
+    public record Owner(String node, long epoch) {
+        private static final char SEPARATOR = '\u0000';
+
+        static Owner parse(String value) {
+            if (value == null) {
+                return new Owner(null, 0);
+            }
+            int sep = value.lastIndexOf(SEPARATOR);
+            return new Owner(value.substring(0, sep), Long.parseLong(value.substring(sep + 1)));
+        }
+
+        String format() {
+            return node + SEPARATOR + epoch;
+        }
+
+        /** The entry once {@code by} serves the client id: a move (from another node or nobody) is a new epoch. */
+        Owner claimedBy(String by) {
+            return by.equals(node) ? this : new Owner(by, epoch + 1);
+        }
+
+        /** Whether a copy at ({@code e}, {@code n}) is newer; equal epochs go to the greater node name (any fixed rule would do). */
+        boolean olderThan(long e, String n) {
+            return node == null || e > epoch || (e == epoch && n.compareTo(node) > 0);
+        }
+    }
+
+    /** What a claim found, and the session's epoch on this node after it. */
+    public record Claim(String previous, long epoch) {
     }
 
     /**
@@ -128,14 +169,17 @@ public final class Owners {
         copies.remove(node, self);
     }
 
-    /** Makes this node the owner; completes with the node that owned the client id before, or null. */
-    public CompletionStage<String> claim(String clientId) {
-        return owners.putAsync(clientId, self);
+    /** Makes this node the owner; completes with the node that owned the client id before (or null) and the epoch now. */
+    public CompletionStage<Claim> claim(String clientId) {
+        return owners.submitToKey(clientId, new OwnerUpdate(OwnerUpdate.CLAIM, self, null, 0)).thenApply(before -> {
+            Owner b = Owner.parse(before);
+            return new Claim(b.node(), b.claimedBy(self).epoch());
+        });
     }
 
-    /** The owner now, or null. Blocks: not on an event loop. */
-    public String owner(String clientId) {
-        return owners.get(clientId);
+    /** The owner now and its epoch (node null: none). Blocks: not on an event loop. */
+    public Owner owner(String clientId) {
+        return Owner.parse(owners.get(clientId));
     }
 
 }

@@ -6,6 +6,7 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,12 +29,14 @@ public final class RouteTable {
 
     private final IMap<String, String> routes;
     private final String self;
+    private final Listener listener;
     /** This node's filters and how many of its sessions hold each; guarded by itself. */
     private final Map<String, Integer> own = new HashMap<>();
 
-    private RouteTable(IMap<String, String> routes, String self) {
+    private RouteTable(IMap<String, String> routes, String self, Listener listener) {
         this.routes = routes;
         this.self = self;
+        this.listener = listener;
     }
 
     /**
@@ -42,19 +45,39 @@ public final class RouteTable {
      */
     public static RouteTable open(Membership membership, Listener listener) {
         IMap<String, String> map = membership.hazelcast().getMap(MAP);
-        RouteTable table = new RouteTable(map, membership.nodeName());
+        RouteTable table = new RouteTable(map, membership.nodeName(), listener);
         // listen first, then read: an entry written in between is seen twice, which adding to a set allows
         map.addEntryListener(new Mirror(listener), false);
-        for (String key : map.keySet()) {
+        table.readOthers(true);
+        return table;
+    }
+
+    private void readOthers(boolean dropOwn) {
+        for (String key : routes.keySet()) {
             int sep = key.indexOf(SEPARATOR);
             String node = key.substring(0, sep);
-            if (node.equals(table.self)) {
-                map.delete(key);
-            } else {
+            if (!node.equals(self)) {
                 listener.added(node, key.substring(sep + 1));
+            } else if (dropOwn) {
+                routes.delete(key);
             }
         }
-        return table;
+    }
+
+    /** Cold start: mirrors every other node's routes in the map now, without waiting for their events. Blocks. */
+    public void readOthers() {
+        readOthers(false);
+    }
+
+    /** Cold start: makes sure this node's routes are in the map (announced asynchronously so far). Blocks; before connections are served. */
+    public void writeOwn() {
+        List<String> filters;
+        synchronized (own) {
+            filters = List.copyOf(own.keySet());
+        }
+        for (String filter : filters) {
+            routes.set(self + SEPARATOR + filter, filter);
+        }
     }
 
     /** One more session of this node subscribes to the filter. */

@@ -80,6 +80,8 @@ public final class JournalState {
     /** Where stored messages that came from other nodes were first accepted, by message id. */
     private final Map<Long, Record.ForwardAccepted> origins = new HashMap<>();
     private long maxMessageId;
+    /** Per client id, the epoch of its last move to this node; kept after the session ends (E5). */
+    private final Map<String, Long> epochs = new HashMap<>();
 
     /**
      * How many forwarded message ids are remembered per origin. A forward is retried only for receipts
@@ -116,6 +118,16 @@ public final class JournalState {
     /** The origin of a stored message another node forwarded, or null for one accepted here. */
     public Record.ForwardAccepted origin(long messageId) {
         return origins.get(messageId);
+    }
+
+    /** Per client id, the epoch of its last move to this node, for sessions kept and ended alike (E5). */
+    public Map<String, Long> epochs() {
+        return epochs;
+    }
+
+    /** The epoch of the client id's last move to this node; 0 if none was journaled (a node alone, or an older journal). */
+    public long epoch(String clientId) {
+        return epochs.getOrDefault(clientId, 0L);
     }
 
     public void apply(Record r) {
@@ -156,6 +168,8 @@ public final class JournalState {
             if (f.messageId() != 0 && messages.containsKey(f.messageId())) {
                 origins.put(f.messageId(), f);
             }
+        } else if (r instanceof Record.SessionEpoch e) {
+            epochs.merge(e.clientId(), e.epoch(), Math::max);
         } else if (r instanceof Record.MessageIdFloor floor) {
             maxMessageId = Math.max(maxMessageId, floor.messageId());
         } else {
@@ -261,6 +275,7 @@ public final class JournalState {
         retained.forEach((topic, id) -> out.add(new Record.RetainedSet(topic, id)));
         acceptedForwards.forEach((origin, ids) -> ids.forEach(id -> out.add(new Record.ForwardAccepted(origin, id, 0))));
         out.addAll(origins.values());
+        epochs.forEach((clientId, epoch) -> out.add(new Record.SessionEpoch(clientId, epoch)));
         for (SessionState s : sessions.values()) {
             for (long id : s.receipts.values()) {
                 if (!unrouted.contains(id)) {
@@ -277,7 +292,7 @@ public final class JournalState {
         for (Set<Long> ids : acceptedForwards.values()) {
             n += ids.size();
         }
-        n += origins.size();
+        n += origins.size() + epochs.size();
         for (SessionState s : sessions.values()) {
             n += 2 + s.subscriptions.size() + s.queue.size() + 3 * s.inflight.size() + 2 * s.receipts.size();
         }

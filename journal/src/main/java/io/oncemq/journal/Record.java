@@ -83,4 +83,11 @@ public sealed interface Record {
      * of the same pair is a no-op (E3), and the message keeps its identity when a session moves on.
      */
     record ForwardAccepted(String origin, long originId, long messageId) implements Record {}
+
+    /**
+     * The client id moved to this node (a claim, a hand-over, an adoption) as its {@code epoch}-th move
+     * cluster-wide (E5). Outlives the session: a session ended here at epoch e is a tombstone that beats any
+     * older copy another journal still holds when the whole cluster restarts.
+     */
+    record SessionEpoch(String clientId, long epoch) implements Record {}
 }

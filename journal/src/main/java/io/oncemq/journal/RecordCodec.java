@@ -33,6 +33,7 @@ public final class RecordCodec {
     private static final byte WILL_STORED = 17;
     private static final byte WILL_CLEARED = 18;
     private static final byte FORWARD_ACCEPTED = 19;
+    private static final byte SESSION_EPOCH = 20;
 
     private byte[] buf = new byte[4096];
     private int len;
@@ -157,6 +158,10 @@ public final class RecordCodec {
             writeString(f.origin());
             writeLong(f.originId());
             writeLong(f.messageId());
+        } else if (r instanceof Record.SessionEpoch e) {
+            writeByte(SESSION_EPOCH);
+            writeString(e.clientId());
+            writeLong(e.epoch());
         } else {
             throw new IllegalArgumentException("no codec for " + r.getClass());
         }
@@ -200,6 +205,7 @@ public final class RecordCodec {
                     in.readBytes(), in.readBytes(), in.readLong());
             case WILL_CLEARED -> new Record.WillCleared(in.readString());
             case FORWARD_ACCEPTED -> new Record.ForwardAccepted(in.readString(), in.readLong(), in.readLong());
+            case SESSION_EPOCH -> new Record.SessionEpoch(in.readString(), in.readLong());
             default -> throw new CorruptRecordException("unknown record type " + type);
         };
     }

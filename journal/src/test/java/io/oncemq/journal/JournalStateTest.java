@@ -137,4 +137,15 @@ class JournalStateTest {
         s.apply(new Record.Completed("c", 1));
         assertEquals(null, s.origin(5), "forgotten with the message");
     }
+
+    @Test
+    void anEpochOnlyGrowsOutlivesItsSessionAndIsInTheSnapshot() {
+        JournalState s = apply(new Record.SessionEpoch("c", 3), new Record.SessionOpened("c", 60), new Record.SessionEpoch("c", 2));
+        assertEquals(3, s.epoch("c"), "a late, lower epoch does not lower it");
+        s.apply(new Record.SessionEnded("c"));
+        assertEquals(3, s.epoch("c"), "the end of a session at epoch 3 still beats older copies elsewhere (E5)");
+        assertEquals(0, s.epoch("other"));
+        assertEquals(3, rebuilt(s).epoch("c"));
+        assertEquals(s.snapshotSize(), s.snapshotRecords().size());
+    }
 }

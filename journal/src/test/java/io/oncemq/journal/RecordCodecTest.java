@@ -31,6 +31,7 @@ class RecordCodecTest {
                 new Record.WillStored("c-ü", "last/words", 1, true, new byte[]{4, 5}, new byte[]{6}, 30),
                 new Record.WillCleared("c-ü"),
                 new Record.ForwardAccepted("node-ü/1f", Long.MIN_VALUE, 42),
+                new Record.SessionEpoch("c-ü", Long.MAX_VALUE),
                 new Record.Unsubscribed("c-ü", "a/+/#"),
                 new Record.SessionEnded("c-ü"));
     }

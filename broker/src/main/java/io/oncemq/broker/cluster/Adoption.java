@@ -76,13 +76,14 @@ public final class Adoption {
             for (String clientId : clientIds) {
                 // reserved first: a connection for it here waits for the install instead of starting afresh
                 Promise<Void> installed = takeover.reserve(clientId);
-                mine.add(new Reserved(clientId, installed));
+                long epoch = -1;
                 try {
-                    owners.takeFrom(clientId, node);
+                    epoch = owners.takeFrom(clientId, node);
                 } catch (RuntimeException e) {
                     log.warn("client {}: cannot take it over from node {} in the owners map ({}); installing it here anyway",
                             clientId, node, e.toString());
                 }
+                mine.add(new Reserved(clientId, installed, epoch));
             }
             return mine;
         }).onSuccess(mine -> {
@@ -93,8 +94,11 @@ public final class Adoption {
                 .onFailure(t -> log.error("node {} left: adopting its sessions failed", node, t));
     }
 
-    /** A session this node takes from a dead node's copy, and what a connection for it here waits on. */
-    private record Reserved(String clientId, Promise<Void> installed) {
+    /**
+     * A session this node takes from a dead node's copy, what a connection for it here waits on, and its
+     * epoch here (-1: another node claimed it meanwhile).
+     */
+    private record Reserved(String clientId, Promise<Void> installed, long epoch) {
         void done() {
             installed.tryComplete();
         }
@@ -125,6 +129,9 @@ public final class Adoption {
                 SessionTransfer t = SessionTransfer.fromCopy(r, clientId);
                 counts[1] += t.queue().size();
                 counts[2] += t.inflight().size();
+                if (reserved.epoch() >= 0) {
+                    home.record(new Record.SessionEpoch(clientId, reserved.epoch())); // E5: with the session it moves
+                }
                 Promise<Void> installed = Promise.promise();
                 // through the wire form: the messages get ids of this node, keeping where they were first accepted
                 takeover.received(clientId, t.encode(r.caller), node, home, installed);

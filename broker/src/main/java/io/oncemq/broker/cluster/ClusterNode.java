@@ -4,6 +4,7 @@ import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.cluster.ClusterOptions;
+import io.oncemq.cluster.ColdStart;
 import io.oncemq.cluster.Membership;
 import io.oncemq.cluster.NodeCalls;
 import io.oncemq.cluster.Owners;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -37,13 +40,17 @@ public final class ClusterNode implements AutoCloseable {
     private final NodeCalls calls;
     private final Owners owners;
     private final Replicas replicas;
+    private final ColdStart coldStart;
+    /** The nodes that decided the sessions together in a cold start; null when this node joined a running cluster. */
+    private Set<String> coldNodes;
     private ReplicatedJournal journal;
     private ForwardSender forwarding;
     private RouteTable routeTable;
     private Takeover takeover;
 
-    private ClusterNode(Membership membership, Path dataDir) {
+    private ClusterNode(Membership membership, ClusterOptions options, Path dataDir) {
         this.membership = membership;
+        this.coldStart = ColdStart.open(membership, options);
         this.calls = NodeCalls.open(membership, membership.nodeName() + "/" + Incarnation.of(dataDir));
         this.owners = Owners.open(membership);
         this.replicas = new Replicas(owners);
@@ -53,7 +60,7 @@ public final class ClusterNode implements AutoCloseable {
 
     /** Joins the cluster (blocks until joined) and starts keeping copies of other nodes' journals. */
     public static ClusterNode join(ClusterOptions options, Path dataDir) {
-        return new ClusterNode(Membership.join(options), dataDir);
+        return new ClusterNode(Membership.join(options), options, dataDir);
     }
 
     /** This node's journal, copied to its buddy from now on. */
@@ -75,31 +82,129 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
-     * E5: a kept session replayed from this node's journal that another live node serves now was taken
-     * over while this node was away: it ends here instead of coming back. The others are claimed. Blocks.
+     * E5: a kept session replayed from this node's journal that the cluster moved past while this node was away
+     * ends here instead of coming back; the others are claimed. Joining a running cluster, the owners map says
+     * (another live owner, or a newer epoch); in a cold start, the newest epoch of all journals. Blocks.
      */
     public void claimReplayed(JournalState state, Journal journal) {
-        List<Record> ended = new ArrayList<>();
-        for (String clientId : List.copyOf(state.sessions().keySet())) {
-            String owner = owners.owner(clientId);
-            if (owner != null && !owner.equals(membership.nodeName()) && membership.isMember(owner)) {
-                log.info("client {}: session served by node {} now; dropped from this node's journal", clientId, owner);
-                Record end = new Record.SessionEnded(clientId);
-                state.apply(end);
-                ended.add(end);
+        List<Record> records = new ArrayList<>();
+        try {
+            if (coldStart.cold()) {
+                decideCold(state, records);
             } else {
-                owners.claim(clientId);
+                claimWarm(state, records);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while claiming the replayed sessions", e);
         }
-        if (!ended.isEmpty()) {
+        if (!records.isEmpty()) {
             state.endOfBatch();
             CompletableFuture<Void> durable = new CompletableFuture<>();
-            journal.append(ended, () -> durable.complete(null));
-            try {
-                durable.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("journal: " + e.getMessage(), e);
+            journal.append(records, () -> durable.complete(null));
+            await(durable);
+        }
+    }
+
+    private void claimWarm(JournalState state, List<Record> records) {
+        List<String> kept = new ArrayList<>();
+        for (String clientId : List.copyOf(state.sessions().keySet())) {
+            Owners.Owner owner = owners.owner(clientId);
+            long mine = state.epoch(clientId);
+            if (owner.node() != null && !owner.node().equals(membership.nodeName())
+                    && (membership.isMember(owner.node()) || owner.epoch() > mine)) {
+                log.info("client {}: session served by node {} now (epoch {}, here {}); dropped from this node's journal",
+                        clientId, owner.node(), owner.epoch(), mine);
+                end(clientId, state, records);
+            } else {
+                kept.add(clientId);
             }
+        }
+        List<CompletableFuture<Owners.Claim>> claims = new ArrayList<>();
+        for (String clientId : kept) {
+            claims.add(owners.claim(clientId).toCompletableFuture());
+        }
+        for (int i = 0; i < kept.size(); i++) {
+            long epoch = await(claims.get(i)).epoch();
+            if (epoch != state.epoch(kept.get(i))) {
+                Record r = new Record.SessionEpoch(kept.get(i), epoch);
+                state.apply(r);
+                records.add(r);
+            }
+        }
+    }
+
+    /**
+     * Cold start: every node offers the epochs its journal holds, for sessions and ended ones alike; once all
+     * have, a node keeps the sessions whose newest copy is its own and ends the rest.
+     */
+    private void decideCold(JournalState state, List<Record> records) throws InterruptedException {
+        Set<String> clientIds = new LinkedHashSet<>(state.sessions().keySet());
+        clientIds.addAll(state.epochs().keySet());
+        if (clientIds.isEmpty()) {
+            coldStart.reached(ColdStart.Step.ROUTED); // nothing to offer or route: nobody needs to wait for this node
+            coldNodes = Set.of();
+            return;
+        }
+        coldStart.awaitListedMembers();
+        List<CompletableFuture<String>> offers = new ArrayList<>();
+        for (String clientId : clientIds) {
+            offers.add(owners.offer(clientId, state.epoch(clientId)).toCompletableFuture());
+        }
+        offers.forEach(ClusterNode::await);
+        coldStart.reached(ColdStart.Step.OFFERED);
+        coldNodes = coldStart.awaitAll(ColdStart.Step.OFFERED, null);
+        int dropped = 0;
+        for (String clientId : List.copyOf(state.sessions().keySet())) {
+            Owners.Owner owner = owners.owner(clientId);
+            if (!membership.nodeName().equals(owner.node())) {
+                log.info("client {}: newer copy (epoch {}) on node {}, here epoch {}; dropped from this node's journal",
+                        clientId, owner.epoch(), owner.node(), state.epoch(clientId));
+                end(clientId, state, records);
+                dropped++;
+            }
+        }
+        log.info("cold start of node {} with nodes {}: {} kept sessions here, {} dropped as older than another node's",
+                membership.nodeName(), coldNodes, state.sessions().size(), dropped);
+    }
+
+    private static void end(String clientId, JournalState state, List<Record> records) {
+        Record end = new Record.SessionEnded(clientId);
+        state.apply(end);
+        records.add(end);
+    }
+
+    /**
+     * Cold start, once the sessions kept here are restored (their routes announced): waits until every node of
+     * the cold start announced its routes and mirrors them, so that receipts routed again next reach every
+     * node's subscribers. Then nodes joining later restart into a running cluster. Blocks.
+     */
+    public void awaitRoutesOfColdStart() {
+        if (coldNodes == null) {
+            return;
+        }
+        routeTable.writeOwn();
+        coldStart.reached(ColdStart.Step.ROUTED);
+        try {
+            coldStart.awaitAll(ColdStart.Step.ROUTED, coldNodes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the routes of the cold start", e);
+        }
+        routeTable.readOthers();
+        if (!coldNodes.isEmpty() || coldStart.allListedHere()) {
+            coldStart.started();
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cluster: " + e.getMessage(), e);
         }
     }
 

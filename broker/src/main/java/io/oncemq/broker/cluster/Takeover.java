@@ -116,7 +116,12 @@ public final class Takeover implements NodeCalls.Service {
     }
 
     private void claimNow(String clientId, JournalBatcher loop, Promise<Void> done) {
-        owners.claim(clientId).whenComplete((previous, failure) -> loop.context().runOnContext(v -> {
+        owners.claim(clientId).whenComplete((claim, failure) -> loop.context().runOnContext(v -> {
+            String previous = failure == null ? claim.previous() : null;
+            if (failure == null && !membership.nodeName().equals(previous)) {
+                // E5: journaled before CONNACK, with the session it comes with
+                loop.record(new Record.SessionEpoch(clientId, claim.epoch()));
+            }
             if (failure != null) {
                 log.warn("client {}: cannot claim the client id in the cluster ({}); serving it here", clientId, failure.toString());
                 done.complete();

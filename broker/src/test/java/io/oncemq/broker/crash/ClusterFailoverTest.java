@@ -6,7 +6,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +34,7 @@ class ClusterFailoverTest {
         int kills = Integer.getInteger("oncemq.failover.kills", 3);
         int n = Math.max(3000, kills * 2000); // enough for every kill to land while the stream runs
         long minutes = Math.max(10, kills / 3); // a kill, a restart and the flow going on again take seconds
-        List<BrokerProcess> nodes = startCluster();
+        List<BrokerProcess> nodes = NodeJvms.startCluster(folder, closeables, NODES, "failover");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
 
         Link subLink = link(nodes, 1, "failover-sub");
@@ -44,7 +43,7 @@ class ClusterFailoverTest {
         subLink.client().subscribe("failover/q2", 2).waitForCompletion(10_000);
         Link pubLink = link(nodes, 0, "failover-pub");
         pubLink.connect(deadline);
-        awaitRoute(pubLink, sub, deadline);
+        NodeJvms.awaitRoute(pubLink, "failover/q2", sub, deadline);
         CrashTest.Publisher pub = new CrashTest.Publisher(pubLink, "failover/q2", 2, n, minutes + 10);
         Thread t = new Thread(pub, "publisher");
         t.start();
@@ -65,49 +64,13 @@ class ClusterFailoverTest {
             sub.awaitReceived(Math.min(sub.received + 50, n), 60_000);
         }
         t.join(TimeUnit.MINUTES.toMillis(minutes));
-        assertEquals(null, pub.failure, () -> "publisher: " + pub.failure + "\n" + tails(nodes));
+        assertEquals(null, pub.failure, () -> "publisher: " + pub.failure + "\n" + NodeJvms.tails(nodes));
         boolean complete = sub.awaitComplete(90_000);
         System.out.printf("cluster failover test: %d kills of %d nodes (seed %d); QoS 2: %d published, %d received, "
                 + "%d lost, %d duplicated%n", done, NODES, seed, n, sub.received, sub.missing(), sub.duplicated());
         assertTrue(done >= Math.min(kills, 1), "nodes were killed");
-        assertEquals(0, sub.duplicated(), () -> "QoS 2 duplicates " + sub.firstDuplicated(20) + "\n" + tails(nodes));
-        assertTrue(complete, "QoS 2 lost " + sub.missing() + " " + sub.firstMissing(20) + "\n" + tails(nodes));
-    }
-
-    /** A QoS 0 probe until the subscriber's node is in the publisher's node's route table. */
-    private static void awaitRoute(Link pub, CrashTest.Subscriber sub, long deadline) throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean probed = new java.util.concurrent.atomic.AtomicBoolean();
-        while (!probed.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no route to the subscriber's node");
-            }
-            pub.client().publish("failover/q2", "0".getBytes(), 0, false);
-            probed.set(sub.awaitReceived(1, 100));
-        }
-    }
-
-    private List<BrokerProcess> startCluster() throws Exception {
-        int[] ports = new int[NODES];
-        StringBuilder members = new StringBuilder();
-        for (int i = 0; i < NODES; i++) {
-            ports[i] = BrokerProcess.freePort();
-            members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
-        }
-        String name = "failover-" + Long.toHexString(System.nanoTime());
-        List<BrokerProcess> nodes = new ArrayList<>();
-        for (int i = 0; i < NODES; i++) {
-            BrokerProcess p = new BrokerProcess(folder.resolve("n" + (i + 1))).withArgs("--node", "n" + (i + 1),
-                    "--cluster-port", String.valueOf(ports[i]), "--members", members.toString(), "--cluster-name", name);
-            closeables.add(p);
-            nodes.add(p);
-            p.start();
-        }
-        return nodes;
-    }
-
-    /** What each node logged about members, hand-overs and adoptions, every start. */
-    private static String tails(List<BrokerProcess> nodes) {
-        return BrokerProcess.logLinesMatching(nodes, "Takeover|Adoption|ForwardSender|ClusterNode|left;|joined;|connected|ERROR");
+        assertEquals(0, sub.duplicated(), () -> "QoS 2 duplicates " + sub.firstDuplicated(20) + "\n" + NodeJvms.tails(nodes));
+        assertTrue(complete, "QoS 2 lost " + sub.missing() + " " + sub.firstMissing(20) + "\n" + NodeJvms.tails(nodes));
     }
 
     private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {

@@ -44,6 +44,8 @@ class CrashTest {
         private volatile int last;
         volatile int handedOver;
         volatile Throwable failure;
+        /** The highest number it may publish now (a test paces the stream by raising it). */
+        private int allowed = Integer.MAX_VALUE;
 
         Publisher(Link link, String topic, int qos, int n) {
             this(link, topic, qos, n, 20);
@@ -65,6 +67,22 @@ class CrashTest {
             last = 0;
         }
 
+        /** From now on publishes numbers up to {@code number} only, until allowed more. */
+        synchronized void allowUpTo(int number) {
+            allowed = number;
+            notifyAll();
+        }
+
+        private synchronized void awaitAllowed(int number, long deadline) throws InterruptedException {
+            while (number > allowed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException(topic + ": never allowed to publish " + number);
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+
         @Override
         public void run() {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
@@ -75,6 +93,7 @@ class CrashTest {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException(topic + ": publishing timed out at " + next);
                     }
+                    awaitAllowed(next, deadline);
                     if (!window.tryAcquire(60, TimeUnit.SECONDS)) {
                         throw new IllegalStateException(topic + ": no acknowledgement for 60 s at " + next);
                     }

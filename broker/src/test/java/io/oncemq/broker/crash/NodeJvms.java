@@ -1,0 +1,65 @@
+package io.oncemq.broker.crash;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A cluster of node JVMs n1..nK on free ports for the crash tests, and what they logged. */
+final class NodeJvms {
+
+    private NodeJvms() {
+    }
+
+    /** Starts {@code count} nodes one after the other, each closed after the test; {@code extraArgs} go to every node. */
+    static List<BrokerProcess> startCluster(Path folder, Closeables closeables, int count, String clusterPrefix,
+                                            String... extraArgs) throws Exception {
+        int[] ports = new int[count];
+        StringBuilder members = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            ports[i] = BrokerProcess.freePort();
+            members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
+        }
+        String name = clusterPrefix + "-" + Long.toHexString(System.nanoTime());
+        List<BrokerProcess> nodes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            BrokerProcess p = new BrokerProcess(folder.resolve("n" + (i + 1))).withArgs("--node", "n" + (i + 1),
+                    "--cluster-port", String.valueOf(ports[i]), "--members", members.toString(), "--cluster-name", name)
+                    .withArgs(extraArgs);
+            closeables.add(p);
+            nodes.add(p);
+            p.start();
+        }
+        return nodes;
+    }
+
+    /** A QoS 0 probe until the subscriber's node is in the publisher's node's route table. */
+    static void awaitRoute(Link pub, String topic, CrashTest.Subscriber sub, long deadline) throws Exception {
+        AtomicBoolean probed = new AtomicBoolean();
+        while (!probed.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no route to the subscriber's node");
+            }
+            pub.client().publish(topic, "0".getBytes(), 0, false);
+            probed.set(sub.awaitReceived(1, 100));
+        }
+    }
+
+    /** What each node logged about members, cold starts, hand-overs and adoptions, every start. */
+    static String tails(List<BrokerProcess> nodes) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < nodes.size(); i++) {
+            b.append("--- n").append(i + 1).append(":\n");
+            try {
+                for (String line : nodes.get(i).logLinesMatching(
+                        "Takeover|Adoption|ForwardSender|ClusterNode|ColdStart|left;|joined;|connected|ERROR")) {
+                    b.append(line).append('\n');
+                }
+            } catch (IOException e) {
+                b.append(e).append('\n');
+            }
+        }
+        return b.toString();
+    }
+}
