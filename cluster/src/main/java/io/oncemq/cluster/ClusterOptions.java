@@ -11,4 +11,9 @@ public record ClusterOptions(String nodeName, String clusterName, String host, i
     public ClusterOptions {
         members = List.copyOf(members);
     }
+
+    /** How many nodes the cluster is configured with: the members listed, plus this node when its own address is not among them. */
+    public int clusterSize() {
+        return members.contains(host + ":" + port) ? members.size() : members.size() + 1;
+    }
 }

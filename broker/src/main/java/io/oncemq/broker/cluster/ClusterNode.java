@@ -4,6 +4,7 @@ import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.cluster.ClusterOptions;
+import io.oncemq.cluster.Fence;
 import io.oncemq.cluster.Membership;
 import io.oncemq.cluster.NodeCalls;
 import io.oncemq.cluster.Owners;
@@ -32,19 +33,25 @@ public final class ClusterNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
     private static final long ADOPTION_WAIT_SECONDS = 30;
+    /** The exit code of a fenced node (README): its supervisor restarts it, and it rejoins from its journal (E5). */
+    public static final int FENCED_EXIT_CODE = 75;
 
     private final Membership membership;
     private final NodeCalls calls;
     private final Owners owners;
     private final Replicas replicas;
+    private final Fence fence;
     private ReplicatedJournal journal;
     private ForwardSender forwarding;
     private RouteTable routeTable;
     private Takeover takeover;
 
-    private ClusterNode(Membership membership, Path dataDir) {
+    private ClusterNode(Membership membership, int clusterSize, Path dataDir) {
         this.membership = membership;
         this.calls = NodeCalls.open(membership, membership.nodeName() + "/" + Incarnation.of(dataDir));
+        // halted, not stopped: no shutdown work may run on a node the others may have declared dead
+        this.fence = Fence.start(membership, clusterSize, () -> Runtime.getRuntime().halt(FENCED_EXIT_CODE));
+        calls.fencedBy(fence);
         this.owners = Owners.open(membership);
         this.replicas = new Replicas(owners);
         calls.serve(ReplicatedJournal.SERVICE, replicas);
@@ -53,7 +60,12 @@ public final class ClusterNode implements AutoCloseable {
 
     /** Joins the cluster (blocks until joined) and starts keeping copies of other nodes' journals. */
     public static ClusterNode join(ClusterOptions options, Path dataDir) {
-        return new ClusterNode(Membership.join(options), dataDir);
+        return new ClusterNode(Membership.join(options), options.clusterSize(), dataDir);
+    }
+
+    /** Whether this node may write to clients now (split-brain protection); null when it has no fence (fewer than three nodes). */
+    public Fence fence() {
+        return fence;
     }
 
     /** This node's journal, copied to its buddy from now on. */
@@ -145,6 +157,9 @@ public final class ClusterNode implements AutoCloseable {
     public void close() {
         log.info("node {} leaves the cluster: {} forward requests and {} journal-copy requests sent",
                 membership.nodeName(), forwarding == null ? 0 : forwarding.batches(), journal == null ? 0 : journal.requests());
+        if (fence != null) {
+            fence.close();
+        }
         membership.close();
     }
 }

@@ -63,7 +63,7 @@ public final class Connection implements Outlet {
         this.sessions = node.sessions();
         this.subscriptions = new Subscriptions(this, postOffice, config);
         this.inbound = new InboundPublishes(this, postOffice, config, loop);
-        this.socket = new ClientSocket(endpoint);
+        this.socket = new ClientSocket(endpoint, node.fence());
     }
 
     private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -86,38 +85,12 @@ class ClusterFailoverTest {
     }
 
     private List<BrokerProcess> startCluster() throws Exception {
-        int[] ports = new int[NODES];
-        StringBuilder members = new StringBuilder();
-        for (int i = 0; i < NODES; i++) {
-            ports[i] = BrokerProcess.freePort();
-            members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
-        }
-        String name = "failover-" + Long.toHexString(System.nanoTime());
-        List<BrokerProcess> nodes = new ArrayList<>();
-        for (int i = 0; i < NODES; i++) {
-            BrokerProcess p = new BrokerProcess(folder.resolve("n" + (i + 1))).withArgs("--node", "n" + (i + 1),
-                    "--cluster-port", String.valueOf(ports[i]), "--members", members.toString(), "--cluster-name", name);
-            closeables.add(p);
-            nodes.add(p);
-            p.start();
-        }
-        return nodes;
+        return ClusterJvms.start(folder, closeables, NODES, "failover");
     }
 
     /** What each node logged about members, hand-overs and adoptions, every start. */
     private static String tails(List<BrokerProcess> nodes) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < nodes.size(); i++) {
-            b.append("--- n").append(i + 1).append(":\n");
-            try {
-                for (String line : nodes.get(i).logLinesMatching("Takeover|Adoption|ForwardSender|ClusterNode|left;|joined;|connected|ERROR")) {
-                    b.append(line).append('\n');
-                }
-            } catch (java.io.IOException e) {
-                b.append(e).append('\n');
-            }
-        }
-        return b.toString();
+        return ClusterJvms.logs(nodes, "Takeover|Adoption|ForwardSender|ClusterNode|left;|joined;|connected|ERROR");
     }
 
     private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {
