@@ -138,9 +138,9 @@ public final class ClusterNode implements AutoCloseable {
     public void serve(PostOffice postOffice, SessionRegistry sessions, JournalBatcher home, JournalState state, Vertx vertx,
                       Consumer<Object> closeConnection) {
         ForwardIntake intake = new ForwardIntake(postOffice, sessions, home, calls.caller(), state.acceptedForwards());
-        forwarding.deliverLocallyTo(intake);
         takeover = new Takeover(membership, owners, calls, sessions, postOffice, intake, vertx, closeConnection);
         Adoption adoption = new Adoption(replicas, membership, owners, routeTable, sessions, postOffice, intake, takeover, home, vertx);
+        forwarding.deliverLocallyTo(intake, adoption);
         takeover.copiesFrom(adoption);
         membership.onLeave(adoption::nodeLeft);
         calls.serve(ForwardSender.SERVICE, intake);

@@ -39,6 +39,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private volatile long lastLog;
     private volatile long lastRetryLog;
     private volatile ForwardIntake self;
+    private volatile Adoption adoption;
     /** When each node (re)joined, as seen here (ms). */
     private final Map<String, Long> joinedAt = new ConcurrentHashMap<>();
 
@@ -80,7 +81,15 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                     log.warn("forward to node {}: cannot read who adopted it ({})", a.node(), e.toString());
                 }
                 boolean earlier = madeForEarlierLife(a) || (adopter != null && notReady(failure));
-                if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
+                Adoption here = adoption;
+                CompletableFuture<Void> installing = here == null || adopter != null ? null : here.installing(a.node());
+                if (installing != null && earlier && self != null) {
+                    // this node is adopting it right now: routed here once the sessions are installed (see Adoption#installing)
+                    installing.whenComplete((v, ignored) -> {
+                        self.handle(calls.caller(), a.body());
+                        a.done().complete(null);
+                    });
+                } else if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
                     // this node adopted it: routed here without waiting, since the batch that waits for this
                     // forward would hold up the very loop that routes it
                     log.debug("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
@@ -114,9 +123,10 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         });
     }
 
-    /** Forwards redirected to this node itself go straight to its intake. */
-    void deliverLocallyTo(ForwardIntake intake) {
+    /** Forwards redirected to this node itself go straight to its intake; those for a node it is adopting, once installed. */
+    void deliverLocallyTo(ForwardIntake intake, Adoption adoption) {
         self = intake;
+        this.adoption = adoption;
     }
 
     /** The batch's node is dead, or joined again since the batch was made: the sessions it was for are not there. */

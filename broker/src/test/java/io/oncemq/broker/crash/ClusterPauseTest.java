@@ -79,10 +79,10 @@ class ClusterPauseTest {
             done++;
             // the survivors declare it dead and its buddy adopts its sessions
             assertTrue(awaitAnyLog(nodes, victim, "node " + name + " left: adopted", 60_000),
-                    () -> name + " was not adopted\n" + tails(nodes));
+                    () -> name + " was not adopted\n" + tails(nodes) + survivorTails(nodes, victim));
             // traffic goes on without it; the paused node's moving clients resume on the survivors
-            flows(List.of(other, move), 100, 90_000, nodes);
             assertTrue(move.link.awaitConnected(60_000), "the moving subscriber did not reconnect");
+            flows(List.of(other, move), 100, 90_000, nodes);
             assertTrue(stay.link.client().isConnected(), "the staying subscriber must still be connected to the paused node");
             while (System.nanoTime() - pausedAt < TimeUnit.MILLISECONDS.toNanos(PAUSE_AT_LEAST_MILLIS)) {
                 other.awaitReceived(other.received + 1, 1000); // traffic while the pause lasts
@@ -284,6 +284,16 @@ class ClusterPauseTest {
             assertTrue(s.awaitReceived(target, timeoutMillis),
                     () -> s.link.client().getClientId() + " got no traffic (" + s.received + " < " + target + ")\n" + tails(nodes));
         }
+    }
+
+    private static String survivorTails(List<BrokerProcess> nodes, BrokerProcess except) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i) != except) {
+                b.append("--- last lines of n").append(i + 1).append(":\n").append(nodes.get(i).tail()).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     /** The node the client is connected to now. */

@@ -80,7 +80,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
                 continue;
             }
             try {
-                options.setServerURIs(upFirst());
+                options.setServerURIs(upOnly());
                 client.connect(options).waitForCompletion(10_000);
             } catch (MqttException e) {
                 // the broker died again, or a connect is still in progress: wait for a change, then retry
@@ -94,17 +94,18 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
         }
     }
 
-    /** The servers in order of preference, those up first: a paused node would hold each attempt for the connection timeout. */
-    private String[] upFirst() {
-        List<String> order = new java.util.ArrayList<>();
-        for (int pass = 0; pass < 2; pass++) {
-            for (int i = 0; i < uris.length; i++) {
-                if (brokers.get(i).isUp() == (pass == 0)) {
-                    order.add(uris[i]);
-                }
+    /**
+     * The servers up, in order of preference (all of them when none is): Paho waits for a CONNACK without a
+     * timeout, so one attempt on a paused node would hold the client until the node resumes.
+     */
+    private String[] upOnly() {
+        List<String> up = new java.util.ArrayList<>();
+        for (int i = 0; i < uris.length; i++) {
+            if (brokers.get(i).isUp()) {
+                up.add(uris[i]);
             }
         }
-        return order.toArray(new String[0]);
+        return up.isEmpty() ? uris : up.toArray(new String[0]);
     }
 
     private boolean anyUp() throws InterruptedException {
