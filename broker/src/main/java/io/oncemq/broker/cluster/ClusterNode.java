@@ -142,9 +142,25 @@ public final class ClusterNode implements AutoCloseable {
         Adoption adoption = new Adoption(replicas, membership, owners, routeTable, sessions, postOffice, intake, takeover, home, vertx);
         forwarding.deliverLocallyTo(intake, adoption);
         takeover.copiesFrom(adoption);
-        membership.onLeave(adoption::nodeLeft);
+        membership.onLeave(node -> adoptWhenServing(adoption, node, vertx));
         calls.serve(ForwardSender.SERVICE, intake);
         calls.serve(Takeover.SERVICE, takeover);
+    }
+
+    /**
+     * A node whose own lease lapsed (paused, cut off) sees the others leave when it runs again: it adopts them
+     * only once a majority confirms it again, and is fenced otherwise, so a stale node never takes sessions over.
+     */
+    private void adoptWhenServing(Adoption adoption, String node, Vertx vertx) {
+        if (fence == null || fence.serving()) {
+            adoption.nodeLeft(node);
+        } else {
+            vertx.setTimer(250, id -> {
+                if (!membership.isMember(node)) {
+                    adoptWhenServing(adoption, node, vertx);
+                }
+            });
+        }
     }
 
     /** See {@link Takeover#claim}. */
