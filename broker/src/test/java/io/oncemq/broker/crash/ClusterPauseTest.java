@@ -333,7 +333,7 @@ class ClusterPauseTest {
 
     /** What each node logged about members, fences and adoptions, every start. */
     private static String tails(List<BrokerProcess> nodes) {
-        return ClusterJvms.logs(nodes, "Fence|Adoption|ClusterNode|left;|joined;|ERROR");
+        return ClusterJvms.logs(nodes, "Fence|Adoption|ClusterNode|left;|joined;|waited|nobody|ERROR|Exception: |^\\s+at io\\.oncemq");
     }
 
     private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {
