@@ -2,6 +2,7 @@ package io.oncemq.broker;
 
 import io.oncemq.broker.auth.AccessControl;
 import io.oncemq.broker.server.Connection;
+import io.oncemq.cluster.Fence;
 import io.oncemq.broker.cluster.ClusterNode;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.retain.RetainedMessages;
@@ -123,6 +124,9 @@ public final class Node {
             return;
         }
         stopping = true;
+        if (fence() != null) {
+            fence().close(); // a node leaving on purpose is not fenced when the others go first; its lease just runs out
+        }
         if (vertx != null) {
             try {
                 await(vertx.close());
@@ -185,6 +189,11 @@ public final class Node {
 
     public Journal journal() {
         return journal;
+    }
+
+    /** What every packet to a client passes (split-brain protection); null for a node alone or a cluster of two. */
+    public Fence fence() {
+        return cluster == null ? null : cluster.fence();
     }
 
     /** How event loops send forwards to other nodes; null for a node alone. */

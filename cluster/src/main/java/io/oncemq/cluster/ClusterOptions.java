@@ -21,4 +21,9 @@ public record ClusterOptions(String nodeName, String clusterName, String host, i
     public ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members) {
         this(nodeName, clusterName, host, port, members, COLD_START_WAIT_SECONDS);
     }
+
+    /** How many nodes the cluster is configured with: the members listed, plus this node when its own address is not among them. */
+    public int clusterSize() {
+        return members.contains(host + ":" + port) ? members.size() : members.size() + 1;
+    }
 }

@@ -56,6 +56,7 @@ public final class Membership implements AutoCloseable {
         config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         config.getMemberAttributeConfig().setAttribute(NODE, options.nodeName());
         NodeCalls.configure(config);
+        Fence.configure(config);
         NetworkConfig network = config.getNetworkConfig().setPort(options.port()).setPortAutoIncrement(false);
         network.getInterfaces().setEnabled(true).addInterface(options.host());
         JoinConfig join = network.getJoin();

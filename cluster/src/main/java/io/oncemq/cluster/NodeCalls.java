@@ -44,6 +44,7 @@ public final class NodeCalls {
     private final Membership membership;
     private final Map<String, IExecutorService> executors = new ConcurrentHashMap<>();
     private final String caller;
+    private volatile Fence fence;
 
     private NodeCalls(Membership membership, String caller) {
         this.membership = membership;
@@ -64,9 +65,21 @@ public final class NodeCalls {
         return new NodeCalls(membership, caller);
     }
 
+    /**
+     * From now on this node neither calls nor answers other nodes while {@code fence} says it may not serve: a
+     * node the others may have declared dead must not take or hand on work (forwards, copies, hand-overs).
+     * Call before {@link #serve}.
+     */
+    public void fencedBy(Fence fence) {
+        this.fence = fence;
+    }
+
     /** From now on calls to {@code name} on this node go to {@code service}; before, callers get a failure. */
     public void serve(String name, Service service) {
-        membership.hazelcast().getUserContext().put(SERVICE_PREFIX + name, service);
+        Fence f = fence;
+        Service gated = f == null ? service : (caller, request) -> f.serving() ? service.handle(caller, request)
+                : CompletableFuture.failedFuture(new Fence.Lapsed(membership.nodeName()));
+        membership.hazelcast().getUserContext().put(SERVICE_PREFIX + name, gated);
     }
 
     /** This node's caller name (name and data-folder incarnation). */
@@ -82,6 +95,11 @@ public final class NodeCalls {
     /** As {@link #call(String, String, byte[])}, failing after {@code timeoutSeconds} without an answer. */
     public CompletableFuture<byte[]> call(String node, String service, byte[] request, long timeoutSeconds) {
         CompletableFuture<byte[]> done = new CompletableFuture<>();
+        Fence f = fence;
+        if (f != null && !f.serving()) {
+            done.completeExceptionally(new Fence.Lapsed(membership.nodeName()));
+            return done;
+        }
         Member member = membership.member(node);
         if (member == null) {
             done.completeExceptionally(new NodeAbsent(node));

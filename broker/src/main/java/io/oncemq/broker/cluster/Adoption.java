@@ -42,6 +42,8 @@ public final class Adoption {
     private final Takeover takeover;
     private final JournalBatcher home;
     private final Vertx vertx;
+    /** Dead nodes being adopted here, until the adoption is announced. */
+    private final java.util.Map<String, CompletableFuture<Void>> installing = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Adoption(Replicas replicas, Membership membership, Owners owners, RouteTable routeTable, SessionRegistry sessions, PostOffice postOffice,
                     ForwardIntake intake, Takeover takeover, JournalBatcher home, Vertx vertx) {
@@ -64,9 +66,13 @@ public final class Adoption {
             return;
         }
         String life = membership.departedLife(node); // the life that ended: a restart under its name is another
+        CompletableFuture<Void> adopting = new CompletableFuture<>();
+        installing.put(node, adopting);
         vertx.<List<Reserved>>executeBlocking(() -> {
             if (!owners.holdsCopyOf(node)) {
                 replicas.forget(node); // an older copy: the node moved on to another buddy since
+                installing.remove(node, adopting);
+                adopting.complete(null);
                 return null;
             }
             List<String> clientIds = replicas.locked(() -> List.copyOf(r.state.sessions().keySet()));
@@ -88,10 +94,27 @@ public final class Adoption {
             return mine;
         }).onSuccess(mine -> {
             if (mine != null) {
-                home.context().runOnContext(v -> adopt(node, life, r, mine));
+                home.context().runOnContext(v -> {
+                    adopt(node, life, r, mine);
+                    adopting.complete(null);
+                });
             }
         })
-                .onFailure(t -> log.error("node {} left: adopting its sessions failed", node, t));
+                .onFailure(t -> {
+                    log.error("node {} left: adopting its sessions failed", node, t);
+                    installing.remove(node, adopting);
+                    adopting.complete(null);
+                });
+    }
+
+    /**
+     * Completes on the home loop once the sessions of a dead node this node is adopting are installed here
+     * (not yet durable, not yet announced); null if this node is not adopting it. Forwards meant for the dead
+     * node are routed here from then on: waiting for the announcement instead would deadlock when the home
+     * loop's own batch holds such a forward, since the announcement waits for that batch.
+     */
+    CompletableFuture<Void> installing(String node) {
+        return installing.get(node);
     }
 
     /**
@@ -160,6 +183,7 @@ public final class Adoption {
             }
             log.warn("node {} left: adopted {} kept sessions ({} queued, {} in flight), {} receipts routed again", node,
                     mine.size(), counts[1], counts[2], counts[0]);
+            installing.remove(node); // announced: forwards for it find this node as its adopter from now on
             // its routes stay a while: forwards still sent there come here, and the ledger drops the repeats;
             // removing them before every node saw this node's routes for the adopted sessions would lose messages
             vertx.setTimer(KEEP_COPY_MILLIS, id -> {

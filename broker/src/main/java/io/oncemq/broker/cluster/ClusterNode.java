@@ -5,6 +5,7 @@ import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.cluster.ClusterOptions;
 import io.oncemq.cluster.ColdStart;
+import io.oncemq.cluster.Fence;
 import io.oncemq.cluster.Membership;
 import io.oncemq.cluster.NodeCalls;
 import io.oncemq.cluster.Owners;
@@ -35,6 +36,8 @@ public final class ClusterNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
     private static final long ADOPTION_WAIT_SECONDS = 30;
+    /** The exit code of a fenced node (README): its supervisor restarts it, and it rejoins from its journal (E5). */
+    public static final int FENCED_EXIT_CODE = 75;
 
     private final Membership membership;
     private final NodeCalls calls;
@@ -43,6 +46,7 @@ public final class ClusterNode implements AutoCloseable {
     private final ColdStart coldStart;
     /** The nodes that decided the sessions together in a cold start; null when this node joined a running cluster. */
     private Set<String> coldNodes;
+    private final Fence fence;
     private ReplicatedJournal journal;
     private ForwardSender forwarding;
     private RouteTable routeTable;
@@ -52,6 +56,9 @@ public final class ClusterNode implements AutoCloseable {
         this.membership = membership;
         this.coldStart = ColdStart.open(membership, options);
         this.calls = NodeCalls.open(membership, membership.nodeName() + "/" + Incarnation.of(dataDir));
+        // halted, not stopped: no shutdown work may run on a node the others may have declared dead
+        this.fence = Fence.start(membership, options.clusterSize(), () -> Runtime.getRuntime().halt(FENCED_EXIT_CODE));
+        calls.fencedBy(fence);
         this.owners = Owners.open(membership);
         this.replicas = new Replicas(owners);
         calls.serve(ReplicatedJournal.SERVICE, replicas);
@@ -61,6 +68,11 @@ public final class ClusterNode implements AutoCloseable {
     /** Joins the cluster (blocks until joined) and starts keeping copies of other nodes' journals. */
     public static ClusterNode join(ClusterOptions options, Path dataDir) {
         return new ClusterNode(Membership.join(options), options, dataDir);
+    }
+
+    /** Whether this node may write to clients now (split-brain protection); null when it has no fence (fewer than three nodes). */
+    public Fence fence() {
+        return fence;
     }
 
     /** This node's journal, copied to its buddy from now on. */
@@ -231,13 +243,29 @@ public final class ClusterNode implements AutoCloseable {
     public void serve(PostOffice postOffice, SessionRegistry sessions, JournalBatcher home, JournalState state, Vertx vertx,
                       Consumer<Object> closeConnection) {
         ForwardIntake intake = new ForwardIntake(postOffice, sessions, home, calls.caller(), state.acceptedForwards());
-        forwarding.deliverLocallyTo(intake);
         takeover = new Takeover(membership, owners, calls, sessions, postOffice, intake, vertx, closeConnection);
         Adoption adoption = new Adoption(replicas, membership, owners, routeTable, sessions, postOffice, intake, takeover, home, vertx);
+        forwarding.deliverLocallyTo(intake, adoption);
         takeover.copiesFrom(adoption);
-        membership.onLeave(adoption::nodeLeft);
+        membership.onLeave(node -> adoptWhenServing(adoption, node, vertx));
         calls.serve(ForwardSender.SERVICE, intake);
         calls.serve(Takeover.SERVICE, takeover);
+    }
+
+    /**
+     * A node whose own lease lapsed (paused, cut off) sees the others leave when it runs again: it adopts them
+     * only once a majority confirms it again, and is fenced otherwise, so a stale node never takes sessions over.
+     */
+    private void adoptWhenServing(Adoption adoption, String node, Vertx vertx) {
+        if (fence == null || fence.serving()) {
+            adoption.nodeLeft(node);
+        } else {
+            vertx.setTimer(250, id -> {
+                if (!membership.isMember(node)) {
+                    adoptWhenServing(adoption, node, vertx);
+                }
+            });
+        }
     }
 
     /** See {@link Takeover#claim}. */
@@ -250,6 +278,9 @@ public final class ClusterNode implements AutoCloseable {
     public void close() {
         log.info("node {} leaves the cluster: {} forward requests and {} journal-copy requests sent",
                 membership.nodeName(), forwarding == null ? 0 : forwarding.batches(), journal == null ? 0 : journal.requests());
+        if (fence != null) {
+            fence.close();
+        }
         membership.close();
     }
 }

@@ -39,6 +39,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private volatile long lastLog;
     private volatile long lastRetryLog;
     private volatile ForwardIntake self;
+    private volatile Adoption adoption;
     /** When each node (re)joined, as seen here (ms). */
     private final Map<String, Long> joinedAt = new ConcurrentHashMap<>();
 
@@ -82,7 +83,13 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                 // an adoption of an earlier life of the node holds none of the sessions this batch was made for
                 Owners.Adopter adopter = adopted != null && adopted.of(membership.departedLife(a.node())) ? adopted : null;
                 boolean earlier = madeForEarlierLife(a) || (adopter != null && notReady(failure));
-                if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
+                Adoption here = adoption;
+                CompletableFuture<Void> installing = here == null || adopter != null ? null : here.installing(a.node());
+                if (installing != null && earlier && self != null) {
+                    // this node is adopting it right now: routed here once the sessions are installed (see Adoption#installing)
+                    installing.whenComplete((v, ignored) ->
+                            self.handle(calls.caller(), a.body()).whenComplete((x, alsoIgnored) -> a.done().complete(null)));
+                } else if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
                     // this node adopted it: routed here, acknowledged once durable here (the intake answers
                     // without waiting behind the batch that waits for this very forward)
                     log.debug("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
@@ -115,9 +122,10 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         });
     }
 
-    /** Forwards redirected to this node itself go straight to its intake. */
-    void deliverLocallyTo(ForwardIntake intake) {
+    /** Forwards redirected to this node itself go straight to its intake; those for a node it is adopting, once installed. */
+    void deliverLocallyTo(ForwardIntake intake, Adoption adoption) {
         self = intake;
+        this.adoption = adoption;
     }
 
     /** The batch's node is dead, or joined again since the batch was made: the sessions it was for are not there. */

@@ -13,6 +13,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.oncemq.cluster.Fence;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 
@@ -30,8 +31,13 @@ final class ClientSocket {
 
     private final NetSocketInternal socket;
 
-    ClientSocket(MqttEndpoint endpoint) {
+    /** {@code fence}: null for a node without split-brain protection. */
+    ClientSocket(MqttEndpoint endpoint, Fence fence) {
         this.socket = CONN == null ? null : (NetSocketInternal) CONN.get(endpoint);
+        if (socket != null && fence != null) {
+            // first in the pipeline, so last before the socket: every packet, whichever path wrote it, passes it
+            socket.channelHandlerContext().pipeline().addFirst("oncemq-fence", new FenceGate(fence));
+        }
         if (socket != null) {
             // QoS 0 is dropped for a client above this much unsent data: enough for bursts, bounded per client
             socket.channelHandlerContext().channel().config()

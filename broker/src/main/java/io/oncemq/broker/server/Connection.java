@@ -69,7 +69,7 @@ public final class Connection implements Outlet {
         this.sessions = node.sessions();
         this.subscriptions = new Subscriptions(this, postOffice, config);
         this.inbound = new InboundPublishes(this, postOffice, config, loop);
-        this.socket = new ClientSocket(endpoint);
+        this.socket = new ClientSocket(endpoint, node.fence());
         this.denials = new Denials(node.access().counters(), this);
     }
 

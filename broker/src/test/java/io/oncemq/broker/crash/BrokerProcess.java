@@ -102,15 +102,58 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    /** Waits until the node's JVM ends by itself (e.g. a fault point halted it); returns whether it did in time. */
-    boolean awaitExit(long timeoutMillis) throws InterruptedException {
+    /** SIGSTOP: the JVM stops at once with its sockets open; the other nodes hear nothing from it. */
+    void pause() throws IOException, InterruptedException {
+        synchronized (this) {
+            up = false;
+        }
+        signal("STOP");
+    }
+
+    /** SIGCONT: the JVM runs on where it stopped. Clients count it up again only after {@link #carriesOn}. */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    /** A resumed node that was not fenced: clients may connect to it again. */
+    synchronized void carriesOn() {
+        up = true;
+        notifyAll();
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** Waits for the node JVM to exit; its exit code, or null if it still runs after the timeout. */
+    Integer awaitExit(long timeoutMillis) throws InterruptedException {
         if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
-            return false;
+            return null;
         }
         synchronized (this) {
             up = false;
         }
+        return process.exitValue();
+    }
+
+    /** Waits until a line of the current start contains {@code text}, or the timeout passes; returns whether one did. */
+    boolean awaitLog(String text, long timeoutMillis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!Files.readString(currentLog).contains(text)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            process.waitFor(50, TimeUnit.MILLISECONDS); // wakes early if the process dies
+        }
         return true;
+    }
+
+    /** Whether clients may connect to it now (started, not killed, paused or fenced). */
+    synchronized boolean isUp() {
+        return up;
     }
 
     /** Waits until the node accepts connections, or the timeout passes; returns whether it is up. */

@@ -90,7 +90,7 @@ class ClusterStepFaultTest {
             if (client.connectedPort() != node.port()) {
                 client.moveTo(deadline, step.order()); // a takeover by the armed node
             }
-            boolean halted = node.awaitExit(90_000);
+            boolean halted = node.awaitExit(90_000) != null;
             assertTrue(halted, () -> step.point() + " not reached on n" + (step.node() + 1) + " in 90 s; publisher: "
                     + pub.failure + "\n" + tails(nodes));
             kills++;

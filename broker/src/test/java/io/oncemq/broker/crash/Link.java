@@ -23,6 +23,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
     private final MqttAsyncClient client;
     private final MqttConnectOptions options = new MqttConnectOptions();
     private final List<BrokerProcess> brokers;
+    private final String[] uris;
     private final AtomicBoolean reconnecting = new AtomicBoolean();
     private volatile boolean closing;
     private volatile Consumer<MqttMessage> onMessage = m -> { };
@@ -34,10 +35,11 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
 
     /** A client of a cluster: it connects to {@code brokers[preferred]}, or to the next node up when that one is down. */
     Link(List<BrokerProcess> brokers, int preferred, String clientId, int maxInflight) throws MqttException {
-        this.brokers = brokers;
-        String[] uris = new String[brokers.size()];
+        this.brokers = new java.util.ArrayList<>();
+        this.uris = new String[brokers.size()];
         for (int i = 0; i < uris.length; i++) {
-            uris[i] = "tcp://127.0.0.1:" + brokers.get((preferred + i) % brokers.size()).port();
+            this.brokers.add(brokers.get((preferred + i) % brokers.size()));
+            uris[i] = "tcp://127.0.0.1:" + this.brokers.get(i).port();
         }
         this.client = new MqttAsyncClient(uris[0], clientId, new MemoryPersistence());
         options.setServerURIs(uris);
@@ -48,6 +50,12 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
         options.setKeepAliveInterval(30);
         options.setConnectionTimeout(10);
         client.setCallback(this);
+    }
+
+    /** The keep-alive for every connect from now on: how soon Paho notices a silent (paused) node. */
+    Link keepAlive(int seconds) {
+        options.setKeepAliveInterval(seconds);
+        return this;
     }
 
     MqttAsyncClient client() {
@@ -72,6 +80,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
                 continue;
             }
             try {
+                options.setServerURIs(upOnly());
                 client.connect(options).waitForCompletion(10_000);
             } catch (MqttException e) {
                 // the broker died again, or a connect is still in progress: wait for a change, then retry
@@ -83,6 +92,20 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
         synchronized (this) {
             notifyAll();
         }
+    }
+
+    /**
+     * The servers up, in order of preference (all of them when none is): Paho waits for a CONNACK without a
+     * timeout, so one attempt on a paused node would hold the client until the node resumes.
+     */
+    private String[] upOnly() {
+        List<String> up = new java.util.ArrayList<>();
+        for (int i = 0; i < uris.length; i++) {
+            if (brokers.get(i).isUp()) {
+                up.add(uris[i]);
+            }
+        }
+        return up.isEmpty() ? uris : up.toArray(new String[0]);
     }
 
     private boolean anyUp() throws InterruptedException {
