@@ -322,7 +322,7 @@ class ClusterPauseTest {
     private List<BrokerProcess> startCluster() throws Exception {
         // a subscriber away for the whole pause must not overflow its queue: no message may be dropped here
         Path config = java.nio.file.Files.writeString(folder.resolve("oncemq.yaml"), "max-queued: 200000\n");
-        return ClusterJvms.start(folder, closeables, NODES, "pause", "--config", config.toString());
+        return NodeJvms.startCluster(folder, closeables, NODES, "pause", "--config", config.toString());
     }
 
     private static String describe(List<Tally> subs, int[] accepted) {
@@ -333,7 +333,7 @@ class ClusterPauseTest {
 
     /** What each node logged about members, fences and adoptions, every start. */
     private static String tails(List<BrokerProcess> nodes) {
-        return ClusterJvms.logs(nodes, "Fence|Adoption|ClusterNode|left;|joined;|waited|nobody|ERROR|Exception: |^\\s+at io\\.oncemq");
+        return BrokerProcess.logLinesMatching(nodes, "Fence|Adoption|ClusterNode|left;|joined;|waited|nobody|ERROR|Exception: |^\\s+at io\\.oncemq");
     }
 
     private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {

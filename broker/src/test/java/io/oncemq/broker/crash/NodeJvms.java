@@ -1,6 +1,5 @@
 package io.oncemq.broker.crash;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,18 +47,6 @@ final class NodeJvms {
 
     /** What each node logged about members, cold starts, hand-overs and adoptions, every start. */
     static String tails(List<BrokerProcess> nodes) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < nodes.size(); i++) {
-            b.append("--- n").append(i + 1).append(":\n");
-            try {
-                for (String line : nodes.get(i).logLinesMatching(
-                        "Takeover|Adoption|ForwardSender|ClusterNode|ColdStart|left;|joined;|connected|ERROR")) {
-                    b.append(line).append('\n');
-                }
-            } catch (IOException e) {
-                b.append(e).append('\n');
-            }
-        }
-        return b.toString();
+        return BrokerProcess.logLinesMatching(nodes, "Takeover|Adoption|ForwardSender|ClusterNode|ColdStart|left;|joined;|connected|ERROR");
     }
 }
