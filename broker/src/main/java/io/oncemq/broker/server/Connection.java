@@ -79,6 +79,7 @@ public final class Connection implements Outlet {
 
     /** CONNECT received: refuse it, or claim the session (closing any earlier connection), then CONNACK. */
     public void start() {
+        socket.webSocketFrames(config.maxPacketSize() + MqttVerticle.MQTT_HEADER_BYTES);
         v5 = endpoint.protocolVersion() == 5;
         clientId = endpoint.clientIdentifier();
         MqttProperties connect = endpoint.connectProperties();

@@ -19,7 +19,7 @@ public final class MqttVerticle extends VerticleBase {
     private static final long STALL_CHECK_MILLIS = 5_000;
     private static final long STALL_NANOS = 20_000_000_000L;
     /** A fixed header and the longest Remaining Length in front of the largest packet. */
-    private static final int MQTT_HEADER_BYTES = 5;
+    static final int MQTT_HEADER_BYTES = 5;
 
     private final Node node;
     private final List<MqttServer> servers = new ArrayList<>();

@@ -1,0 +1,117 @@
+package io.oncemq.broker;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.Arrays;
+
+import static io.oncemq.broker.Raw311Packets.connect;
+import static io.oncemq.broker.Raw311Packets.str;
+import static io.oncemq.broker.Raw311Packets.subscribe;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/** MQTT over WebSocket at the frame level (JDK WebSocket client): how packets may be cut into frames, and bad input. */
+class WebSocketInputTest {
+
+    private static final byte[] CONNACK = {0x20, 0x02, 0x00, 0x00};
+    private static final byte[] SUBACK = {(byte) 0x90, 0x03, 0x00, 0x01, 0x01};
+
+    @RegisterExtension
+    final SecuredNodes nodes = new SecuredNodes();
+
+    private Node node() {
+        return nodes.start("ws-port", "0", "max-packet-size", "1024");
+    }
+
+    private static byte[] connectPacket(String clientId) {
+        return connect(0x02, str(clientId));
+    }
+
+    @Test
+    void aPacketCutAcrossTwoMessagesIsReadWhole() throws Exception {
+        Node node = node();
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            byte[] c = connectPacket("cut-in-two");
+            ws.send(Arrays.copyOfRange(c, 0, 5), true);
+            ws.send(Arrays.copyOfRange(c, 5, c.length), true);
+            assertArrayEquals(CONNACK, ws.awaitBytes(4));
+        }
+    }
+
+    @Test
+    void aPacketInTwoFramesOfOneMessageIsReadWhole() throws Exception {
+        Node node = node();
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            ws.send(connectPacket("fragmented"), true);
+            assertArrayEquals(CONNACK, ws.awaitBytes(4));
+            byte[] s = subscribe(0x82, 1, "a/b", 1);
+            ws.send(Arrays.copyOfRange(s, 0, 4), false);
+            ws.send(Arrays.copyOfRange(s, 4, 6), false);
+            ws.send(Arrays.copyOfRange(s, 6, s.length), true); // two continuation frames
+            assertArrayEquals(SUBACK, Arrays.copyOfRange(ws.awaitBytes(9), 4, 9));
+        }
+    }
+
+    @Test
+    void twoPacketsInOneFrameAreBothRead() throws Exception {
+        Node node = node();
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            ws.send(connectPacket("two-in-one"), true);
+            assertArrayEquals(CONNACK, ws.awaitBytes(4));
+            byte[] s = subscribe(0x82, 1, "a/b", 1);
+            byte[] p = Raw311Packets.packet(0xC0); // PINGREQ
+            byte[] both = new byte[s.length + p.length];
+            System.arraycopy(s, 0, both, 0, s.length);
+            System.arraycopy(p, 0, both, s.length, p.length);
+            ws.send(both, true);
+            assertArrayEquals(new byte[]{(byte) 0x90, 0x03, 0x00, 0x01, 0x01, (byte) 0xD0, 0x00}, Arrays.copyOfRange(ws.awaitBytes(11), 4, 11));
+        }
+    }
+
+    @Test
+    void aMalformedPacketClosesTheConnectionAsOnTcp() throws Exception {
+        Node node = node();
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            ws.send(connectPacket("malformed"), true);
+            ws.awaitBytes(4);
+            ws.send(subscribe(0x80, 1, "a/b", 1), true); // MQTT-3.8.1-1: reserved flags must be 0010
+            assertNotNull(ws.awaitClosed());
+        }
+    }
+
+    @Test
+    void aTextFrameClosesTheConnection() throws Exception {
+        Node node = node();
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            ws.send(connectPacket("texter"), true);
+            ws.awaitBytes(4);
+            ws.sendText("MQTT-6.0.0-1: binary frames only");
+            assertNotNull(ws.awaitClosed());
+        }
+    }
+
+    @Test
+    void aFrameLargerThanMaxPacketSizeClosesTheConnection() throws Exception {
+        Node node = node();
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            ws.send(connectPacket("too-big"), true);
+            ws.awaitBytes(4);
+            ws.send(Raw311Packets.publish(0x30, "big", 0, new byte[2000]), true);
+            assertNotNull(ws.awaitClosed());
+        }
+    }
+
+    @Test
+    void aMessageOfFramesLargerThanMaxPacketSizeClosesTheConnection() throws Exception {
+        Node node = node();
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            ws.send(connectPacket("too-many-frames"), true);
+            ws.awaitBytes(4);
+            byte[] big = Raw311Packets.publish(0x30, "big", 0, new byte[2000]);
+            ws.send(Arrays.copyOfRange(big, 0, 1000), false);
+            ws.send(Arrays.copyOfRange(big, 1000, big.length), true);
+            assertNotNull(ws.awaitClosed());
+        }
+    }
+}
