@@ -80,6 +80,24 @@ class ClientCertificateTest {
     }
 
     @Test
+    void aRequestedCertificateMayBeLeftOutButOneFromAnotherCaIsRefused() throws Exception {
+        List<String> keys = tlsKeys();
+        keys.addAll(List.of("tls-client-auth", "request"));
+        Node node = nodes.start(keys.toArray(String[]::new));
+        String port = String.valueOf(node.port(Listener.TLS));
+        // mosquitto sends the certificate it is given (the JDK's client leaves out one the server's CA list does not name)
+        TestCertificates.Issued forged = TestCertificates.authority(nodes.dir(), "other-ca").client("mallory");
+        Process alien = start(nodes.dir().resolve("alien.out"), mosquitto("mosquitto_pub", port, forged, ca.ca().certFile(),
+                "-q", "1", "-t", "r/alien", "-m", "forged", "-i", "mosq-alien"));
+        assertTrue(alien.waitFor(20, TimeUnit.SECONDS), "mosquitto_pub with a certificate of another CA finished");
+        assertNotEquals(0, alien.exitValue(), "mosquitto_pub with a certificate of another CA: " + Files.readString(nodes.dir().resolve("alien.out")));
+        Process none = start(nodes.dir().resolve("none.out"), mosquitto("mosquitto_pub", port, null, ca.ca().certFile(),
+                "-q", "1", "-t", "r/none", "-m", "no certificate", "-i", "mosq-none"));
+        assertTrue(none.waitFor(20, TimeUnit.SECONDS), "mosquitto_pub without a certificate finished");
+        assertEquals(0, none.exitValue(), "mosquitto_pub without a certificate: " + Files.readString(nodes.dir().resolve("none.out")));
+    }
+
+    @Test
     void theCertificateCnIsTheUserNameAndTheAclHoldsItOnTls() throws Exception {
         List<String> keys = tlsKeys();
         keys.addAll(List.of("tls-use-cn-as-username", "true", "allow-anonymous", "false",

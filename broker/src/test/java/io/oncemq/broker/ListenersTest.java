@@ -120,6 +120,17 @@ class ListenersTest {
     }
 
     @Test
+    void aRequestedClientCertificateMayBeLeftOut() {
+        Node node = allListeners("tls-client-ca", ca.ca().certFile().toString(), "tls-client-auth", "request");
+        for (Listener l : List.of(Listener.TLS, Listener.WSS)) {
+            connected(node, l, "without-" + l.label(), null, ca.trust());
+            connected(node, l, "with-" + l.label(), ca.client("carol"), ca.trust());
+            assertNotNull(node.session("without-" + l.label()));
+            assertNotNull(node.session("with-" + l.label()));
+        }
+    }
+
+    @Test
     void aClientThatDoesNotTrustTheServerCertificateDoesNotConnect() {
         Node node = allListeners();
         TrustManagerFactory other = TestCertificates.authority(nodes.dir(), "other-ca").trust();

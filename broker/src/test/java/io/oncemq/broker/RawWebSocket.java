@@ -45,6 +45,11 @@ final class RawWebSocket implements AutoCloseable {
                 }).get(10, TimeUnit.SECONDS);
     }
 
+    /** The subprotocol the server selected. */
+    String subprotocol() {
+        return socket.getSubprotocol();
+    }
+
     /** One binary frame; {@code last} false leaves the message open for a continuation frame. */
     void send(byte[] bytes, boolean last) throws Exception {
         socket.sendBinary(ByteBuffer.wrap(bytes), last).get(10, TimeUnit.SECONDS);

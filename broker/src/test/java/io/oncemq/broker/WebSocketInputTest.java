@@ -9,6 +9,7 @@ import static io.oncemq.broker.Raw311Packets.connect;
 import static io.oncemq.broker.Raw311Packets.str;
 import static io.oncemq.broker.Raw311Packets.subscribe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /** MQTT over WebSocket at the frame level (JDK WebSocket client): how packets may be cut into frames, and bad input. */
@@ -29,7 +30,15 @@ class WebSocketInputTest {
     }
 
     @Test
-    void aPacketCutAcrossTwoMessagesIsReadWhole() throws Exception {
+    void theServerSelectsTheMqttSubprotocol_MQTT_6_0_0_4() throws Exception {
+        Node node = node();
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            assertEquals("mqtt", ws.subprotocol());
+        }
+    }
+
+    @Test
+    void aPacketCutAcrossTwoMessagesIsReadWhole_MQTT_6_0_0_2() throws Exception {
         Node node = node();
         try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
             byte[] c = connectPacket("cut-in-two");
@@ -40,7 +49,7 @@ class WebSocketInputTest {
     }
 
     @Test
-    void aPacketInTwoFramesOfOneMessageIsReadWhole() throws Exception {
+    void aPacketInTwoFramesOfOneMessageIsReadWhole_MQTT_6_0_0_2() throws Exception {
         Node node = node();
         try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
             ws.send(connectPacket("fragmented"), true);
@@ -54,7 +63,7 @@ class WebSocketInputTest {
     }
 
     @Test
-    void twoPacketsInOneFrameAreBothRead() throws Exception {
+    void twoPacketsInOneFrameAreBothRead_MQTT_6_0_0_2() throws Exception {
         Node node = node();
         try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
             ws.send(connectPacket("two-in-one"), true);
@@ -81,7 +90,7 @@ class WebSocketInputTest {
     }
 
     @Test
-    void aTextFrameClosesTheConnection() throws Exception {
+    void aTextFrameClosesTheConnection_MQTT_6_0_0_1() throws Exception {
         Node node = node();
         try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
             ws.send(connectPacket("texter"), true);
