@@ -19,6 +19,11 @@ final class RawWebSocket implements AutoCloseable {
     private final WebSocket socket;
 
     RawWebSocket(int port, String path) throws Exception {
+        this(port, path, true);
+    }
+
+    /** {@code reading} false: after the first message the client reads nothing more, as a stalled subscriber. */
+    RawWebSocket(int port, String path, boolean reading) throws Exception {
         socket = http.newWebSocketBuilder().subprotocols("mqtt").connectTimeout(Duration.ofSeconds(10))
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + path), new WebSocket.Listener() {
                     @Override
@@ -28,7 +33,9 @@ final class RawWebSocket implements AutoCloseable {
                             data.get(b);
                             received.writeBytes(b);
                         }
-                        ws.request(1);
+                        if (reading || received.size() <= 4) {
+                            ws.request(1); // a stalled client still reads its CONNACK
+                        }
                         return null;
                     }
 

@@ -3,14 +3,18 @@ package io.oncemq.broker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.Arrays;
 
 import static io.oncemq.broker.Raw311Packets.connect;
 import static io.oncemq.broker.Raw311Packets.str;
 import static io.oncemq.broker.Raw311Packets.subscribe;
+import static io.oncemq.broker.Raw311Packets.u8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** MQTT over WebSocket at the frame level (JDK WebSocket client): how packets may be cut into frames, and bad input. */
 class WebSocketInputTest {
@@ -34,6 +38,41 @@ class WebSocketInputTest {
         Node node = node();
         try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
             assertEquals("mqtt", ws.subprotocol());
+        }
+    }
+
+    @Test
+    void theServerKeepAliveHoldsOverWebSocket() throws Exception {
+        Node node = nodes.start("ws-port", "0", "max-keep-alive", "1");
+        try (RawWebSocket ws = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH)) {
+            // 5.0 CONNECT asking for no keep-alive: told 1 s as Server Keep Alive, closed after 1.5 s of silence
+            ws.send(connect("MQTT", 5, 0x02, u8(0), str("silent")), true);
+            byte[] connack = ws.awaitBytes(2);
+            assertEquals(0x20, connack[0] & 0xFF);
+            long start = System.nanoTime();
+            assertNotNull(ws.awaitClosed());
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis >= 1000 && millis < 5000, "closed after " + millis + " ms of silence");
+        }
+    }
+
+    @Test
+    void aWebSocketSubscriberThatStopsReadingIsNoLongerDrained() throws Exception {
+        Node node = node();
+        try (RawWebSocket stalled = new RawWebSocket(node.port(Listener.WS), Listener.WEBSOCKET_PATH, false);
+             RawClient pub = new RawClient(node.port())) {
+            stalled.send(connectPacket("stalled-ws"), true);
+            stalled.awaitBytes(4);
+            stalled.send(subscribe(0x82, 1, "flood/#", 0), true);
+            Await.until(() -> node.session("stalled-ws") != null && !node.session("stalled-ws").subscriptions().isEmpty(),
+                    Duration.ofSeconds(10), "the WebSocket client subscribed");
+            pub.connect("flooder", true, 0, 4);
+            String payload = "x".repeat(1000);
+            // QoS 0 for a client whose socket is above its high-water mark is dropped (ClientSocket), over WebSocket too
+            for (int i = 0; i < 100_000 && node.session("stalled-ws").outlet().draining(); i++) {
+                pub.publish("flood/t", 0, 0, false, payload, 4);
+            }
+            assertFalse(node.session("stalled-ws").outlet().draining(), "the stalled WebSocket subscriber's socket filled up");
         }
     }
 
