@@ -95,7 +95,7 @@ public final class TlsMaterial {
 
     private static String read(String configKey, Path file) {
         try {
-            return Files.readString(file, StandardCharsets.US_ASCII);
+            return Files.readString(file, StandardCharsets.ISO_8859_1); // any byte reads: PEM blocks are ASCII, comments may not be
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("key '" + configKey + "': cannot read " + file + " (" + e + "): expected a readable PEM file");
         }
@@ -108,7 +108,7 @@ public final class TlsMaterial {
         }
         try {
             List<X509Certificate> certs = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII)))
+                    .generateCertificates(new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)))
                     .stream().map(c -> (X509Certificate) c).toList();
             if (certs.isEmpty()) {
                 throw new CertificateException("no certificate");
