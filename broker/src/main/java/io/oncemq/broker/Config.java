@@ -2,6 +2,7 @@ package io.oncemq.broker;
 
 import io.oncemq.cluster.ClusterOptions;
 import io.oncemq.journal.Durability;
+import io.vertx.core.http.ClientAuth;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,8 +14,9 @@ import java.util.TreeSet;
 /**
  * The node's settings: defaults, overridden by the config file, overridden by command-line flags.
  *
- * @param port                  MQTT listener port ({@code port}, default 1883)
- * @param host                  address the listener binds ({@code host}, default 0.0.0.0)
+ * @param port                  plain TCP MQTT listener port ({@code port}, default 1883; 0: any free port;
+ *                              {@code off}: no plain listener, {@link Listeners#OFF})
+ * @param host                  address the listeners bind ({@code host}, default 0.0.0.0)
  * @param dataDir               folder of the journal ({@code data}, default ./data)
  * @param durability            when a journal append counts as durable ({@code durability}: page-cache or fsync)
  * @param eventLoops            event-loop threads, one MQTT verticle each ({@code event-loops}, default the number of cores)
@@ -37,12 +39,17 @@ import java.util.TreeSet;
  *                              from loopback addresses only without a password-file, never with one (as Mosquitto 2.0)
  * @param cluster               how to join a cluster ({@code members}, {@code node}, {@code cluster-name}, {@code cluster-host},
  *                              {@code cluster-port}, {@code cold-start-wait}); null without {@code members}: a single node, no Hazelcast at all
+ * @param listeners             the TLS, WebSocket and secure WebSocket listeners, each off unless its port is set
+ *                              ({@code tls-port}, {@code ws-port}, {@code wss-port}: a port number, 0 for any free one,
+ *                              or {@code off}), and the TLS keys {@code tls-cert}, {@code tls-key}, {@code tls-client-ca},
+ *                              {@code tls-client-auth}, {@code tls-use-cn-as-username}; see {@link Listeners}
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
                      int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
                      int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions,
-                     int maxKeepAlive, Path passwordFile, Path aclFile, Boolean allowAnonymous, ClusterOptions cluster) {
+                     int maxKeepAlive, Path passwordFile, Path aclFile, Boolean allowAnonymous, ClusterOptions cluster,
+                     Listeners listeners) {
 
     /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
     public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
@@ -54,7 +61,9 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "max-topic-levels", "max-subscriptions", "max-keep-alive",
             "password-file", "acl-file", "allow-anonymous",
             "node", "cluster-name", "cluster-host", "cluster-port", "members",
-            "cold-start-wait");
+            "cold-start-wait",
+            "tls-port", "ws-port", "wss-port", "tls-cert", "tls-key", "tls-client-ca", "tls-client-auth",
+            "tls-use-cn-as-username");
 
     public static Config defaults() {
         return from(Map.of());
@@ -69,7 +78,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
         }
         Settings s = new Settings(settings);
         return new Config(
-                s.intIn("port", 1883, 0, 65535, "a port number 0-65535"),
+                s.port("port", 1883),
                 s.text("host", "0.0.0.0"),
                 Path.of(s.text("data", "data")),
                 s.durability(),
@@ -90,7 +99,18 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.path("password-file"),
                 s.path("acl-file"),
                 s.allowAnonymous(),
-                s.cluster());
+                s.cluster(),
+                s.listeners());
+    }
+
+    /** The port of a listener, {@link Listeners#OFF} when it is not opened. */
+    public int port(Listener listener) {
+        return switch (listener) {
+            case TCP -> port;
+            case TLS -> listeners.tlsPort();
+            case WS -> listeners.wsPort();
+            case WSS -> listeners.wssPort();
+        };
     }
 
     /** Parses one setting at a time, naming the key in every error. */
@@ -171,6 +191,86 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 members.add(m);
             }
             return new ClusterOptions(name, clusterName, host, port, members, coldStartWait);
+        }
+
+        /** A port number, 0 for any free one, or off (which YAML reads as false when unquoted). */
+        int port(String key, int fallback) {
+            String v = values.get(key);
+            if (v != null && (v.trim().equals("off") || v.trim().equals("false"))) {
+                return Listeners.OFF;
+            }
+            return intIn(key, fallback, 0, 65535, "a port number 0-65535 (0: any free port) or off");
+        }
+
+        /** The optional listeners; TLS keys only with a TLS port, and a TLS port only with its certificate and key. */
+        Listeners listeners() {
+            int tls = port("tls-port", Listeners.OFF);
+            int ws = port("ws-port", Listeners.OFF);
+            int wss = port("wss-port", Listeners.OFF);
+            int[] ports = {port("port", 1883), tls, ws, wss};
+            Listener[] kinds = Listener.values();
+            boolean any = false;
+            for (int i = 0; i < ports.length; i++) {
+                any |= ports[i] != Listeners.OFF;
+                for (int j = 0; j < i; j++) {
+                    if (ports[i] > 0 && ports[i] == ports[j]) {
+                        throw new ConfigException("key '" + kinds[i].key() + "' has value " + ports[i] + ", the port of '"
+                                + kinds[j].key() + "': expected a port of its own");
+                    }
+                }
+            }
+            if (!any) {
+                throw new ConfigException("key 'port' is off and so are 'tls-port', 'ws-port' and 'wss-port': expected at least one listener");
+            }
+            boolean tlsOn = tls != Listeners.OFF || wss != Listeners.OFF;
+            Path cert = path("tls-cert");
+            Path key = path("tls-key");
+            Path ca = path("tls-client-ca");
+            ClientAuth auth = clientAuth(ca);
+            boolean cn = bool("tls-use-cn-as-username", false);
+            if (!tlsOn) {
+                for (String k : List.of("tls-cert", "tls-key", "tls-client-ca", "tls-client-auth", "tls-use-cn-as-username")) {
+                    if (values.containsKey(k)) {
+                        throw new ConfigException("key '" + k + "' is set but neither 'tls-port' nor 'wss-port' is: expected a TLS port for it");
+                    }
+                }
+            } else if (cert == null || key == null) {
+                throw new ConfigException("key '" + (cert == null ? "tls-cert" : "tls-key") + "' is not set but '"
+                        + (tls != Listeners.OFF ? "tls-port" : "wss-port") + "' is: expected the PEM file of the server's "
+                        + (cert == null ? "certificate chain" : "private key (PKCS#8)"));
+            }
+            if (cn && auth != ClientAuth.REQUIRED) {
+                throw new ConfigException("key 'tls-use-cn-as-username' is true but 'tls-client-auth' is not require:"
+                        + " expected tls-client-ca and tls-client-auth: require, so that every TLS client has a certificate");
+            }
+            return new Listeners(tls, ws, wss, cert, key, ca, auth, cn);
+        }
+
+        /** require by default once a client CA is given; request or require make no sense without one. */
+        private ClientAuth clientAuth(Path ca) {
+            String v = text("tls-client-auth", ca == null ? "none" : "require");
+            ClientAuth auth = switch (v) {
+                case "none" -> ClientAuth.NONE;
+                case "request" -> ClientAuth.REQUEST;
+                case "require" -> ClientAuth.REQUIRED;
+                default -> throw new ConfigException("key 'tls-client-auth' has value '" + v + "': expected none, request or require");
+            };
+            if (auth != ClientAuth.NONE && ca == null) {
+                throw new ConfigException("key 'tls-client-auth' is " + v + " but 'tls-client-ca' is not set:"
+                        + " expected the PEM file of the CA that client certificates chain to");
+            }
+            if (auth == ClientAuth.NONE && ca != null) {
+                throw new ConfigException("key 'tls-client-ca' is set but 'tls-client-auth' is none: expected request or require");
+            }
+            return auth;
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String v = text(key, String.valueOf(fallback));
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new ConfigException("key '" + key + "' has value '" + v + "': expected true or false");
+            }
+            return Boolean.parseBoolean(v);
         }
 
         Durability durability() {

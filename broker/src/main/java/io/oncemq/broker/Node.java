@@ -8,6 +8,7 @@ import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.retain.RetainedMessages;
 import io.oncemq.broker.server.ConnectionCount;
 import io.oncemq.broker.server.MqttVerticle;
+import io.oncemq.broker.server.TlsMaterial;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /** One broker node: wires the journal, sessions, routing and the MQTT listeners, and runs them. */
 public final class Node {
@@ -45,7 +48,9 @@ public final class Node {
     private SessionRegistry sessions;
     private ConnectionCount connections;
     private AccessControl access;
-    private volatile int port = -1;
+    private TlsMaterial tls;
+    /** The bound port of each listener by ordinal, -1 until bound or when off. */
+    private final AtomicIntegerArray ports = new AtomicIntegerArray(new int[]{-1, -1, -1, -1});
     private volatile boolean stopping;
 
     public Node(Config config) {
@@ -55,6 +60,7 @@ public final class Node {
     /** Replays the journal, restores sessions, then opens the listeners; returns once connections are accepted. */
     public Node start() {
         access = AccessControl.load(config); // a bad password-file or acl-file stops start-up before anything opens
+        tls = TlsMaterial.load(config.listeners()); // so does a bad tls-cert, tls-key or tls-client-ca
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
@@ -104,8 +110,8 @@ public final class Node {
             cluster.serve(postOffice, sessions, home, state, vertx, old -> ((Connection) old).takenOver());
         }
         await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));
-        log.info("OnceMQ accepting MQTT connections on {}:{} (data {}, durability {}, {} sessions restored, {} retained)",
-                config.host(), port, config.dataDir().toAbsolutePath(), config.durability(), restored,
+        log.info("OnceMQ accepting MQTT connections on {} (data {}, durability {}, {} sessions restored, {} retained)",
+                listenerList(), config.dataDir().toAbsolutePath(), config.durability(), restored,
                 postOffice.retained().size());
         return this;
     }
@@ -170,13 +176,34 @@ public final class Node {
     }
 
     /** Called by each listener once bound. */
-    public void listening(int actualPort) {
-        port = actualPort;
+    public void listening(Listener listener, int actualPort) {
+        ports.set(listener.ordinal(), actualPort);
     }
 
-    /** The MQTT port the listeners bound (useful with port 0). */
+    /** The plain TCP port the listeners bound (useful with port 0); -1 when it is off. */
     public int port() {
-        return port;
+        return port(Listener.TCP);
+    }
+
+    /** The port a listener bound (useful with port 0); -1 when it is off. */
+    public int port(Listener listener) {
+        return ports.get(listener.ordinal());
+    }
+
+    /** The TLS listeners' certificate and key; null without one. */
+    public TlsMaterial tls() {
+        return tls;
+    }
+
+    /** {@code 0.0.0.0:1883 (tcp), 0.0.0.0:8883 (tls)}, for the start-up line. */
+    private String listenerList() {
+        StringJoiner list = new StringJoiner(", ");
+        for (Listener l : Listener.values()) {
+            if (port(l) >= 0) {
+                list.add(config.host() + ":" + port(l) + (l.webSocket() ? Listener.WEBSOCKET_PATH : "") + " (" + l.label() + ")");
+            }
+        }
+        return list.toString();
     }
 
     public boolean stopping() {

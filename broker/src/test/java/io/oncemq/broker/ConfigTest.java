@@ -40,7 +40,7 @@ class ConfigTest {
     @Test
     void badValueNamesTheKeyAndTheExpectedForm() {
         ConfigException e = assertThrows(ConfigException.class, () -> CommandLine.parse("--port", "http"));
-        assertEquals("key 'port' has value 'http': expected a port number 0-65535", e.getMessage());
+        assertEquals("key 'port' has value 'http': expected a port number 0-65535 (0: any free port) or off", e.getMessage());
         ConfigException d = assertThrows(ConfigException.class, () -> CommandLine.parse("--durability", "sometimes"));
         assertTrue(d.getMessage().contains("page-cache or fsync"));
     }

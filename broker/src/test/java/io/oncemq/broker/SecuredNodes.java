@@ -2,6 +2,7 @@ package io.oncemq.broker;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import io.oncemq.broker.auth.Passwd;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -91,7 +92,12 @@ final class SecuredNodes implements AfterEachCallback {
 
     /** An MQTT 5 client (HiveMQ), not yet connected; disconnected after the test. */
     Mqtt5BlockingClient v5(Node node, String clientId) {
-        Mqtt5BlockingClient c = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(node.port()).buildBlocking();
+        return v5(Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(node.port()));
+    }
+
+    /** An MQTT 5 client (HiveMQ) built as told, not yet connected; disconnected after the test. */
+    Mqtt5BlockingClient v5(Mqtt5ClientBuilder builder) {
+        Mqtt5BlockingClient c = builder.buildBlocking();
         clients.add(() -> {
             if (c.getState().isConnected()) {
                 c.disconnect();
@@ -109,21 +115,32 @@ final class SecuredNodes implements AfterEachCallback {
 
     /** A Paho 3.1.1 client, connected with the user name and password (none if null); closed after the test. */
     MqttClient v311(Node node, String clientId, String user, String password) throws MqttException {
-        MqttClient c = new MqttClient("tcp://127.0.0.1:" + node.port(), clientId, new MemoryPersistence());
+        MqttConnectOptions o = options311();
+        if (user != null) {
+            o.setUserName(user);
+            o.setPassword(password.toCharArray());
+        }
+        return v311("tcp://127.0.0.1:" + node.port(), clientId, o);
+    }
+
+    /** Paho at 3.1.1, no automatic reconnect. */
+    static MqttConnectOptions options311() {
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        o.setAutomaticReconnect(false);
+        return o;
+    }
+
+    /** A Paho client connected to the URI with these options; closed after the test. */
+    MqttClient v311(String uri, String clientId, MqttConnectOptions options) throws MqttException {
+        MqttClient c = new MqttClient(uri, clientId, new MemoryPersistence());
         clients.add(() -> {
             if (c.isConnected()) {
                 c.disconnectForcibly(1000, 1000);
             }
             c.close(true);
         });
-        MqttConnectOptions o = new MqttConnectOptions();
-        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-        o.setAutomaticReconnect(false);
-        if (user != null) {
-            o.setUserName(user);
-            o.setPassword(password.toCharArray());
-        }
-        c.connect(o);
+        c.connect(options);
         return c;
     }
 

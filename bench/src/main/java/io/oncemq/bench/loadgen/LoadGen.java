@@ -18,6 +18,7 @@ public final class LoadGen {
         Path csv = null;
         boolean allowRemote = false;
         long brokerPid = -1;
+        Path tlsCa = null;
         try {
             Scenario scenario = Scenario.PAIRS;
             int publishers = 4, subscribers = 4, messages = 100_000, size = 100, qos = 1, window = 100, timeout = 300;
@@ -50,6 +51,7 @@ public final class LoadGen {
                     case "--session-expiry" -> sessionExpiry = Long.parseLong(v);
                     case "--csv" -> csv = Path.of(v);
                     case "--broker-pid" -> brokerPid = Long.parseLong(v);
+                    case "--tls-ca" -> tlsCa = Path.of(v);
                     default -> throw new IllegalArgumentException("unknown flag " + a);
                 }
             }
@@ -62,7 +64,11 @@ public final class LoadGen {
         }
         System.out.printf("loadgen on %s: %d cores, %s %s; %s%n", InetAddress.getLocalHost().getHostName(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"), System.getProperty("java.version"), spec);
-        LoadResult r = new LoadRun(spec).run(System.out::println, brokerPid);
+        LoadRun run = new LoadRun(spec);
+        if (tlsCa != null) {
+            run.tls(tlsCa);
+        }
+        LoadResult r = run.run(System.out::println, brokerPid);
         System.out.println(r.summary());
         if (csv != null) {
             boolean header = !Files.exists(csv);

@@ -3,10 +3,20 @@ package io.oncemq.bench.loadgen;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +43,8 @@ public final class LoadRun {
     private final AtomicLong sentCount = new AtomicLong();
     private final int receivers;
     private final List<Mqtt5AsyncClient> clients = new ArrayList<>();
+    /** Clients speak TLS trusting these certificates; null: plain TCP. */
+    private TrustManagerFactory tlsTrust;
 
     public LoadRun(LoadSpec spec) {
         this.spec = spec;
@@ -46,6 +58,21 @@ public final class LoadRun {
             pending[p] = new AtomicIntegerArray(spec.messages() + 1);
             windows[p] = new Semaphore(spec.window());
         }
+    }
+
+    /** Every client connects over TLS, trusting the PEM certificates in {@code caFile} (the broker's tls-port). */
+    public LoadRun tls(Path caFile) throws IOException, GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        try (InputStream in = Files.newInputStream(caFile)) {
+            int i = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca-" + i++, c);
+            }
+        }
+        tlsTrust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tlsTrust.init(store);
+        return this;
     }
 
     /** Connects everyone, runs, and returns the figures; {@code progress} gets a line about every second. */
@@ -114,7 +141,7 @@ public final class LoadRun {
     }
 
     private Mqtt5AsyncClient connect(String id, String server) {
-        Mqtt5AsyncClient c = connect(id, server, spec.sessionExpiry(), spec.window());
+        Mqtt5AsyncClient c = connect(id, server, spec.sessionExpiry(), spec.window(), tlsTrust);
         clients.add(c);
         return c;
     }
@@ -124,9 +151,18 @@ public final class LoadRun {
      * session, more for a kept (journaled) one; {@code receiveMaximum} bounds what the broker sends it unacknowledged.
      */
     public static Mqtt5AsyncClient connect(String id, String server, long sessionExpiry, int receiveMaximum) {
+        return connect(id, server, sessionExpiry, receiveMaximum, null);
+    }
+
+    /** As {@link #connect(String, String, long, int)}, over TLS when {@code tls} is not null. */
+    public static Mqtt5AsyncClient connect(String id, String server, long sessionExpiry, int receiveMaximum, TrustManagerFactory tls) {
         int colon = server.lastIndexOf(':');
-        Mqtt5AsyncClient c = Mqtt5Client.builder().identifier(id).serverHost(server.substring(0, colon))
-                .serverPort(Integer.parseInt(server.substring(colon + 1))).buildAsync();
+        Mqtt5ClientBuilder b = Mqtt5Client.builder().identifier(id).serverHost(server.substring(0, colon))
+                .serverPort(Integer.parseInt(server.substring(colon + 1)));
+        if (tls != null) {
+            b = b.sslConfig().trustManagerFactory(tls).applySslConfig();
+        }
+        Mqtt5AsyncClient c = b.buildAsync();
         c.connectWith().cleanStart(true).sessionExpiryInterval(sessionExpiry).restrictions().receiveMaximum(Math.max(receiveMaximum, 1)).applyRestrictions()
                 .send().join();
         return c;

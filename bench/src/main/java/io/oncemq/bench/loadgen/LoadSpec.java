@@ -17,7 +17,8 @@ public record LoadSpec(Scenario scenario, int publishers, int subscribers, int m
     public static final String USAGE = """
             usage: java -jar oncemq-loadgen.jar [--scenario pairs|fan-in|fan-out|shared] [--publishers P] [--subscribers S]
                    [--messages N per publisher] [--size B] [--qos 0|1|2] [--window W] [--rate msgs/s per publisher]
-                   [--timeout seconds] [--servers host:port,...] [--session-expiry S] [--broker-pid PID] [--label NAME] [--csv FILE] [--allow-remote]""";
+                   [--timeout seconds] [--servers host:port,...] [--session-expiry S] [--broker-pid PID] [--label NAME] [--csv FILE] [--allow-remote]
+                   [--tls-ca CA.pem: connect over TLS, trusting these certificates]""";
 
     public LoadSpec {
         if (publishers < 1 || subscribers < 1 || messages < 1 || window < 1 || qos < 0 || qos > 2 || size < 16) {

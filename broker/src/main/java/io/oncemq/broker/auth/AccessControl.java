@@ -71,6 +71,14 @@ public final class AccessControl {
         return checks.executeBlocking(() -> new Login(file.verify(user, password, slow) ? Login.Outcome.ACCEPTED : Login.Outcome.BAD_CREDENTIALS, user), false);
     }
 
+    /**
+     * A TLS client whose certificate the handshake verified logs in as its certificate's CN, with no password
+     * check ({@code tls-use-cn-as-username}, as Mosquitto's use_identity_as_username); a certificate without a CN is refused.
+     */
+    public Login certified(String commonName) {
+        return commonName == null ? Login.NOT_AUTHORIZED : new Login(Login.Outcome.ACCEPTED, commonName);
+    }
+
     /** Counts a refused login (the caller sends the CONNACK). */
     public void refused() {
         counters.failedLogin();

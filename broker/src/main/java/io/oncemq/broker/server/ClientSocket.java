@@ -4,6 +4,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -13,6 +16,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.oncemq.cluster.Fence;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
@@ -28,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 final class ClientSocket {
 
     private static final VarHandle CONN = connField();
+    /** vertx-mqtt's handler that turns binary WebSocket frames into bytes for the MQTT decoder. */
+    private static final String WS_DECODER = "ws2bytebufDecoder";
 
     private final NetSocketInternal socket;
 
@@ -50,6 +56,32 @@ final class ClientSocket {
         if (socket != null) {
             socket.channelHandlerContext().pipeline().addBefore("handler", "oncemq-validator", handler);
         }
+    }
+
+    /**
+     * Over WebSocket, from CONNECT on: joins a message's continuation frames (vertx-mqtt reads only messages of
+     * one frame and would drop the rest) up to {@code maxBytes}, and refuses a text frame (MQTT-6.0.0-1).
+     */
+    void webSocketFrames(int maxBytes) {
+        if (socket == null) {
+            return;
+        }
+        ChannelPipeline pipeline = socket.channelHandlerContext().pipeline();
+        if (pipeline.get(WS_DECODER) == null) {
+            return; // plain TCP or TLS
+        }
+        pipeline.addBefore(WS_DECODER, "oncemq-ws-aggregator", new WebSocketFrameAggregator(maxBytes));
+        pipeline.addBefore(WS_DECODER, "oncemq-ws-binary-only", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof TextWebSocketFrame) {
+                    ReferenceCountUtil.release(msg);
+                    ctx.fireExceptionCaught(new CorruptedFrameException("a text frame: MQTT-6.0.0-1 allows binary frames only"));
+                } else {
+                    ctx.fireChannelRead(msg);
+                }
+            }
+        });
     }
 
     /**

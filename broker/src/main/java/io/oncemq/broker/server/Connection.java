@@ -16,6 +16,7 @@ import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.journal.Record;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
@@ -78,6 +79,7 @@ public final class Connection implements Outlet {
 
     /** CONNECT received: refuse it, or claim the session (closing any earlier connection), then CONNACK. */
     public void start() {
+        socket.webSocketFrames(config.maxPacketSize() + MqttVerticle.MQTT_HEADER_BYTES);
         v5 = endpoint.protocolVersion() == 5;
         clientId = endpoint.clientIdentifier();
         MqttProperties connect = endpoint.connectProperties();
@@ -98,8 +100,10 @@ public final class Connection implements Outlet {
         }
         endpoint.closeHandler(v -> closed = true); // until admitted: the password check may outlast the socket
         MqttAuth auth = endpoint.auth();
-        node.access().login(auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(), endpoint.remoteAddress())
-                .onSuccess(this::admit)
+        Future<Login> login = config.listeners().tlsUseCnAsUsername() && endpoint.isSsl()
+                ? Future.succeededFuture(node.access().certified(PeerCertificate.commonName(endpoint)))
+                : node.access().login(auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(), endpoint.remoteAddress());
+        login.onSuccess(this::admit)
                 .onFailure(t -> {
                     log.error("client {}: password check failed; closing connection", clientId, t);
                     closeQuietly();
