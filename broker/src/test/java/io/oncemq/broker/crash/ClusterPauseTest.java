@@ -81,7 +81,8 @@ class ClusterPauseTest {
             assertTrue(awaitAnyLog(nodes, victim, "node " + name + " left: adopted", 60_000),
                     () -> name + " was not adopted\n" + tails(nodes) + survivorTails(nodes, victim));
             // traffic goes on without it; the paused node's moving clients resume on the survivors
-            assertTrue(move.link.awaitConnected(60_000), "the moving subscriber did not reconnect");
+            assertTrue(move.link.awaitConnected(60_000), () -> "the moving subscriber did not reconnect\n" + tails(nodes)
+                    + survivorTails(nodes, victim));
             flows(List.of(other, move), 100, 90_000, nodes);
             assertTrue(stay.link.client().isConnected(), "the staying subscriber must still be connected to the paused node");
             while (System.nanoTime() - pausedAt < TimeUnit.MILLISECONDS.toNanos(PAUSE_AT_LEAST_MILLIS)) {
@@ -96,7 +97,7 @@ class ClusterPauseTest {
                 fenced++;
                 victim.start(); // as its supervisor would: from its journal, dropping what others serve now (E5)
             }
-            assertTrue(stay.link.awaitConnected(90_000), "the staying subscriber did not reconnect");
+            assertTrue(stay.link.awaitConnected(90_000), () -> "the staying subscriber did not reconnect\n" + tails(nodes));
             flows(subs, 100, 90_000, nodes);
         }
 
@@ -333,7 +334,7 @@ class ClusterPauseTest {
 
     /** What each node logged about members, fences and adoptions, every start. */
     private static String tails(List<BrokerProcess> nodes) {
-        return ClusterJvms.logs(nodes, "Fence|Adoption|ClusterNode|left;|joined;|waited|nobody|ERROR|Exception: |^\\s+at io\\.oncemq");
+        return ClusterJvms.logs(nodes, "Fence|Adoption|ClusterNode|Takeover|connected|left;|joined;|waited|nobody|ERROR|Exception: |^\\s+at io\\.oncemq");
     }
 
     private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {
