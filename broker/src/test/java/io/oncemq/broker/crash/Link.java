@@ -24,6 +24,8 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
     private final MqttConnectOptions options = new MqttConnectOptions();
     private final List<BrokerProcess> brokers;
     private final String[] uris;
+    /** Indexes into {@link #brokers} in the order connects try them ({@link #moveTo} changes it). */
+    private volatile int[] order;
     private final AtomicBoolean reconnecting = new AtomicBoolean();
     private volatile boolean closing;
     private volatile Consumer<MqttMessage> onMessage = m -> { };
@@ -41,6 +43,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
             this.brokers.add(brokers.get((preferred + i) % brokers.size()));
             uris[i] = "tcp://127.0.0.1:" + this.brokers.get(i).port();
         }
+        this.order = java.util.stream.IntStream.range(0, uris.length).toArray();
         this.client = new MqttAsyncClient(uris[0], clientId, new MemoryPersistence());
         options.setServerURIs(uris);
         options.setCleanSession(false);
@@ -100,12 +103,14 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
      */
     private String[] upOnly() {
         List<String> up = new java.util.ArrayList<>();
-        for (int i = 0; i < uris.length; i++) {
+        List<String> all = new java.util.ArrayList<>();
+        for (int i : order) {
+            all.add(uris[i]);
             if (brokers.get(i).isUp()) {
                 up.add(uris[i]);
             }
         }
-        return up.isEmpty() ? uris : up.toArray(new String[0]);
+        return (up.isEmpty() ? all : up).toArray(new String[0]);
     }
 
     private boolean anyUp() throws InterruptedException {
@@ -127,11 +132,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
      * made with); the kept session moves there, and later reconnects follow this order too.
      */
     void moveTo(long deadlineNanos, int... order) throws MqttException, InterruptedException {
-        String[] uris = new String[order.length];
-        for (int i = 0; i < order.length; i++) {
-            uris[i] = "tcp://127.0.0.1:" + brokers.get(order[i]).port();
-        }
-        options.setServerURIs(uris);
+        this.order = order.clone();
         if (client.isConnected()) {
             client.disconnect(0).waitForCompletion(10_000); // no quiesce: in-flight messages stay in the session
         }
