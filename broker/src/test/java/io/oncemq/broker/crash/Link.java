@@ -24,7 +24,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
     private final MqttConnectOptions options = new MqttConnectOptions();
     private final List<BrokerProcess> brokers;
     private final String[] uris;
-    /** Indexes into {@link #brokers} in the order connects try them ({@link #moveTo} changes it). */
+    /** Indexes into {@link #brokers} (as given) in the order connects try them ({@link #moveTo} changes it). */
     private volatile int[] order;
     private final AtomicBoolean reconnecting = new AtomicBoolean();
     private volatile boolean closing;
@@ -37,15 +37,15 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
 
     /** A client of a cluster: it connects to {@code brokers[preferred]}, or to the next node up when that one is down. */
     Link(List<BrokerProcess> brokers, int preferred, String clientId, int maxInflight) throws MqttException {
-        this.brokers = new java.util.ArrayList<>();
+        this.brokers = List.copyOf(brokers);
         this.uris = new String[brokers.size()];
+        this.order = new int[brokers.size()];
         for (int i = 0; i < uris.length; i++) {
-            this.brokers.add(brokers.get((preferred + i) % brokers.size()));
-            uris[i] = "tcp://127.0.0.1:" + this.brokers.get(i).port();
+            uris[i] = "tcp://127.0.0.1:" + brokers.get(i).port();
+            order[i] = (preferred + i) % brokers.size();
         }
-        this.order = java.util.stream.IntStream.range(0, uris.length).toArray();
-        this.client = new MqttAsyncClient(uris[0], clientId, new MemoryPersistence());
-        options.setServerURIs(uris);
+        this.client = new MqttAsyncClient(uris[order[0]], clientId, new MemoryPersistence());
+        options.setServerURIs(upOnly());
         options.setCleanSession(false);
         options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         options.setAutomaticReconnect(false);
