@@ -3,11 +3,11 @@ package io.oncemq.broker;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members --cluster-name] [--password-file --acl-file --allow-anonymous]}: flags override the file. */
+/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members --cluster-name] [--password-file --acl-file --allow-anonymous] [--http-port N]}: flags override the file. */
 public final class CommandLine {
 
     static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N] [--data DIR] [--durability page-cache|fsync]"
-            + " [--password-file FILE] [--acl-file FILE] [--allow-anonymous true|false]"
+            + " [--password-file FILE] [--acl-file FILE] [--allow-anonymous true|false] [--http-port N]"
             + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME]]";
 
     private CommandLine() {
@@ -37,6 +37,7 @@ public final class CommandLine {
                 case "--password-file" -> flags.put("password-file", value);
                 case "--acl-file" -> flags.put("acl-file", value);
                 case "--allow-anonymous" -> flags.put("allow-anonymous", value);
+                case "--http-port" -> flags.put("http-port", value);
                 default -> throw new ConfigException("unknown flag '" + flag + "': " + USAGE);
             }
         }

@@ -37,12 +37,15 @@ import java.util.TreeSet;
  *                              from loopback addresses only without a password-file, never with one (as Mosquitto 2.0)
  * @param cluster               how to join a cluster ({@code members}, {@code node}, {@code cluster-name}, {@code cluster-host},
  *                              {@code cluster-port}); null without {@code members}: a single node, no Hazelcast at all
+ * @param monitor               the HTTP listener (metrics, health, admin API, status page) and the $SYS topics
+ *                              ({@code http-port}, {@code http-host}, {@code admin-token}, {@code sys-interval})
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
                      int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
                      int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions,
-                     int maxKeepAlive, Path passwordFile, Path aclFile, Boolean allowAnonymous, ClusterOptions cluster) {
+                     int maxKeepAlive, Path passwordFile, Path aclFile, Boolean allowAnonymous, ClusterOptions cluster,
+                     MonitorOptions monitor) {
 
     /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
     public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
@@ -53,7 +56,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "compact-after-records", "receive-maximum", "topic-alias-maximum", "max-connections", "max-topic-length",
             "max-topic-levels", "max-subscriptions", "max-keep-alive",
             "password-file", "acl-file", "allow-anonymous",
-            "node", "cluster-name", "cluster-host", "cluster-port", "members");
+            "node", "cluster-name", "cluster-host", "cluster-port", "members",
+            "http-port", "http-host", "admin-token", "sys-interval");
 
     public static Config defaults() {
         return from(Map.of());
@@ -89,7 +93,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.path("password-file"),
                 s.path("acl-file"),
                 s.allowAnonymous(),
-                s.cluster());
+                s.cluster(),
+                s.monitor());
     }
 
     /** Parses one setting at a time, naming the key in every error. */
@@ -169,6 +174,17 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 members.add(m);
             }
             return new ClusterOptions(name, clusterName, host, port, members);
+        }
+
+        /** The HTTP listener and $SYS topics; an admin token is only useful (and only accepted) with an HTTP port. */
+        MonitorOptions monitor() {
+            int port = intIn("http-port", -1, 0, 65535, "a port number 0-65535");
+            String token = text("admin-token", null);
+            if (token != null && token.length() < 16) {
+                throw new ConfigException("key 'admin-token' is " + token.length() + " characters: expected at least 16 (a random secret)");
+            }
+            return new MonitorOptions(port, text("http-host", "0.0.0.0"), token,
+                    intIn("sys-interval", 10, 0, 86400, "seconds, 0-86400 (0: no $SYS topics)"));
         }
 
         Durability durability() {
