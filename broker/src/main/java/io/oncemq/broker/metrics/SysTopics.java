@@ -46,7 +46,9 @@ public final class SysTopics {
         for (Map.Entry<String, Object> e : figures) {
             String topic = path + e.getKey();
             Object v = e.getValue();
-            if (v instanceof JsonObject o) {
+            if (v == null) {
+                continue; // no buddy for a node alone
+            } else if (v instanceof JsonObject o) {
                 publish(topic + "/", o);
             } else if (v instanceof JsonArray a && e.getKey().startsWith("messages")) {
                 for (int qos = 0; qos < a.size(); qos++) {
