@@ -71,7 +71,14 @@ public final class HttpVerticle extends VerticleBase {
         } else if (get && (path.equals("/") || path.equals("/status"))) {
             req.response().putHeader("Content-Type", "text/html; charset=utf-8").putHeader("Cache-Control", "no-store").end(page);
         } else if (get && path.equals("/api/status")) {
-            json(req, 200, NodeStatus.of(node));
+            // sums over every session: on a worker thread, like a scrape
+            vertx.executeBlocking(() -> NodeStatus.of(node), false).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    json(req, 200, ar.result());
+                } else {
+                    text(req, 500, "status failed: " + ar.cause());
+                }
+            });
         } else if (path.startsWith("/api/")) {
             adminRequest(req, path, get);
         } else {

@@ -29,17 +29,18 @@ public final class SysTopics {
         this.prefix = "$SYS/broker/" + node.nodeName().replaceAll("[/+#]", "_") + "/";
     }
 
-    /** Publishes now and then every {@code seconds}, on the node's home loop. */
+    /** Publishes now and then every {@code seconds}: figures gathered on a worker (they sum every session), published on the home loop. */
     public void start(Vertx vertx, int seconds) {
-        home.context().runOnContext(v -> publishAll());
-        vertx.setPeriodic(seconds * 1000L, id -> home.context().runOnContext(v -> publishAll()));
+        publishAll(vertx);
+        vertx.setPeriodic(seconds * 1000L, id -> publishAll(vertx));
     }
 
-    private void publishAll() {
+    private void publishAll(Vertx vertx) {
         if (node.stopping()) {
             return;
         }
-        publish("", NodeStatus.of(node));
+        vertx.executeBlocking(() -> NodeStatus.of(node), false)
+                .onSuccess(figures -> home.context().runOnContext(v -> publish("", figures)));
     }
 
     private void publish(String path, JsonObject figures) {
