@@ -9,6 +9,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -71,6 +72,21 @@ class MetricsEndpointTest {
             }
         } finally {
             sub.disconnect();
+        }
+    }
+
+    @Test
+    void everyNodeMetricTheReadmeListsIsExported() throws Exception {
+        Map<String, Double> all = HttpProbe.scrape(node.node().httpPort());
+        for (String name : List.of("oncemq_connections", "oncemq_sessions", "oncemq_messages_in_total", "oncemq_messages_out_total",
+                "oncemq_bytes_in_total", "oncemq_bytes_out_total", "oncemq_queued_messages", "oncemq_inflight_messages",
+                "oncemq_inbound_receipts", "oncemq_retained_messages", "oncemq_dropped_messages_total",
+                "oncemq_duplicate_publishes_suppressed_total", "oncemq_publish_resends_total", "oncemq_pubrel_resends_total",
+                "oncemq_receipts_rerouted_total", "oncemq_sessions_taken_over_total", "oncemq_sessions_received_total",
+                "oncemq_failovers_total", "oncemq_admin_kicks_total", "oncemq_failed_logins_total", "oncemq_denied_subscribes_total",
+                "oncemq_denied_publishes_total", "oncemq_journal_append_seconds_count", "oncemq_journal_append_seconds_sum",
+                "oncemq_journal_sync_seconds_count", "jvm_memory_used_bytes", "process_cpu_usage")) {
+            assertTrue(all.keySet().stream().anyMatch(k -> k.equals(name) || k.startsWith(name + "{")), name + " in /metrics");
         }
     }
 
