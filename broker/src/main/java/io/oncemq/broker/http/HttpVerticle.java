@@ -12,6 +12,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,6 +27,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class HttpVerticle extends VerticleBase {
 
+    private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     private static final String JSON = "application/json";
     private static final String KICK = "/kick";
@@ -48,7 +52,11 @@ public final class HttpVerticle extends VerticleBase {
                 .setHost(node.config().monitor().httpHost())
                 .setPort(node.config().monitor().httpPort()));
         server.requestHandler(this::handle);
-        return server.listen().onSuccess(s -> node.httpListening(s.actualPort()));
+        return server.listen().onSuccess(s -> {
+            node.httpListening(s.actualPort());
+            log.info("HTTP listener on {}:{}: /metrics, /health/live, /health/ready, /api/ (admin), / (status page)",
+                    node.config().monitor().httpHost(), s.actualPort());
+        });
     }
 
     @Override
