@@ -3,11 +3,11 @@ package io.oncemq.broker;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members --cluster-name] [--password-file --acl-file --allow-anonymous] [--tls-port --tls-cert --tls-key ...] [--ws-port --wss-port]}: flags override the file. */
+/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members --cluster-name] [--password-file --acl-file --allow-anonymous] [--tls-port --tls-cert --tls-key ...] [--http-port N] [--ws-port --wss-port]}: flags override the file. */
 public final class CommandLine {
 
     static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N|off] [--data DIR] [--durability page-cache|fsync]"
-            + " [--password-file FILE] [--acl-file FILE] [--allow-anonymous true|false]"
+            + " [--password-file FILE] [--acl-file FILE] [--allow-anonymous true|false] [--http-port N]"
             + " [--tls-port N --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-client-auth none|request|require]]"
             + " [--ws-port N] [--wss-port N]"
             + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME] [--cold-start-wait SECONDS]]";
@@ -42,6 +42,7 @@ public final class CommandLine {
                 case "--cold-start-wait" -> flags.put("cold-start-wait", value);
                 case "--tls-port", "--ws-port", "--wss-port", "--tls-cert", "--tls-key", "--tls-client-ca", "--tls-client-auth" ->
                         flags.put(flag.substring(2), value);
+                case "--http-port" -> flags.put("http-port", value);
                 default -> throw new ConfigException("unknown flag '" + flag + "': " + USAGE);
             }
         }

@@ -43,13 +43,15 @@ import java.util.TreeSet;
  *                              ({@code tls-port}, {@code ws-port}, {@code wss-port}: a port number, 0 for any free one,
  *                              or {@code off}), and the TLS keys {@code tls-cert}, {@code tls-key}, {@code tls-client-ca},
  *                              {@code tls-client-auth}, {@code tls-use-cn-as-username}; see {@link Listeners}
+ * @param monitor               the HTTP listener (metrics, health, admin API, status page) and the $SYS topics
+ *                              ({@code http-port}, {@code http-host}, {@code admin-token}, {@code sys-interval})
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
                      int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
                      int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions,
                      int maxKeepAlive, Path passwordFile, Path aclFile, Boolean allowAnonymous, ClusterOptions cluster,
-                     Listeners listeners) {
+                     Listeners listeners, MonitorOptions monitor) {
 
     /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
     public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
@@ -63,7 +65,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "node", "cluster-name", "cluster-host", "cluster-port", "members",
             "cold-start-wait",
             "tls-port", "ws-port", "wss-port", "tls-cert", "tls-key", "tls-client-ca", "tls-client-auth",
-            "tls-use-cn-as-username");
+            "tls-use-cn-as-username",
+            "http-port", "http-host", "admin-token", "sys-interval");
 
     public static Config defaults() {
         return from(Map.of());
@@ -100,7 +103,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.path("acl-file"),
                 s.allowAnonymous(),
                 s.cluster(),
-                s.listeners());
+                s.listeners(),
+                s.monitor());
     }
 
     /** The port of a listener, {@link Listeners#OFF} when it is not opened. */
@@ -271,6 +275,17 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 throw new ConfigException("key '" + key + "' has value '" + v + "': expected true or false");
             }
             return Boolean.parseBoolean(v);
+        }
+
+        /** The HTTP listener and $SYS topics; an admin token is only useful (and only accepted) with an HTTP port. */
+        MonitorOptions monitor() {
+            int port = intIn("http-port", -1, 0, 65535, "a port number 0-65535");
+            String token = text("admin-token", null);
+            if (token != null && token.length() < 16) {
+                throw new ConfigException("key 'admin-token' is " + token.length() + " characters: expected at least 16 (a random secret)");
+            }
+            return new MonitorOptions(port, text("http-host", "0.0.0.0"), token,
+                    intIn("sys-interval", 10, 0, 86400, "seconds, 0-86400 (0: no $SYS topics)"));
         }
 
         Durability durability() {

@@ -5,6 +5,10 @@ import io.oncemq.broker.server.Connection;
 import io.oncemq.cluster.Fence;
 import io.oncemq.broker.cluster.ClusterNode;
 import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.metrics.BrokerCounters;
+import io.oncemq.broker.metrics.Metrics;
+import io.oncemq.broker.metrics.SysTopics;
+import io.oncemq.broker.http.HttpVerticle;
 import io.oncemq.broker.retain.RetainedMessages;
 import io.oncemq.broker.server.ConnectionCount;
 import io.oncemq.broker.server.MqttVerticle;
@@ -52,6 +56,13 @@ public final class Node {
     /** The bound port of each listener by ordinal, -1 until bound or when off. */
     private final AtomicIntegerArray ports = new AtomicIntegerArray(new int[]{-1, -1, -1, -1});
     private volatile boolean stopping;
+    private final BrokerCounters counters = new BrokerCounters();
+    private final long startedAt = System.currentTimeMillis();
+    private volatile Metrics metrics;
+    private volatile boolean journalReplayed;
+    private volatile boolean clusterJoined;
+    private volatile boolean listenersUp;
+    private volatile int httpPort = -1;
 
     public Node(Config config) {
         this.config = config;
@@ -83,9 +94,21 @@ public final class Node {
             }
             journal = cluster.replicate(chronicle);
         }
+        clusterJoined = true; // or alone: nothing to join
         JournalState state = journal.replayed();
+        journalReplayed = true;
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
         vertx.exceptionHandler(Node::unhandled);
+        if (config.monitor().http()) {
+            // up before the MQTT listeners, so /health/ready answers "not ready" while sessions are restored
+            try {
+                await(vertx.deployVerticle(new HttpVerticle(this)));
+            } catch (RuntimeException e) {
+                stop();
+                throw new ConfigException("key 'http-port': cannot listen on " + config.monitor().httpHost() + ":"
+                        + config.monitor().httpPort() + " (" + e.getMessage() + ")");
+            }
+        }
         access.start(vertx);
         Context homeContext = vertx.getOrCreateContext();
         postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());
@@ -93,7 +116,7 @@ public final class Node {
             forwarding = cluster.route(postOffice, vertx);
             cluster.claimReplayed(state, journal);
         }
-        JournalBatcher home = new JournalBatcher(journal, homeContext, forwarding);
+        JournalBatcher home = new JournalBatcher(journal, homeContext, forwarding, counters);
         vertx.setPeriodic(5_000, id -> homeContext.runOnContext(v -> home.reportStall(20_000_000_000L)));
         sessions = new SessionRegistry(vertx, postOffice, config.maxInflight());
         connections = new ConnectionCount(config.maxConnections());
@@ -109,7 +132,13 @@ public final class Node {
         if (cluster != null) {
             cluster.serve(postOffice, sessions, home, state, vertx, old -> ((Connection) old).takenOver());
         }
+        metrics = new Metrics(nodeName(), new Metrics.Sources(counters, access.counters(), connections, sessions, postOffice,
+                chronicle, cluster));
         await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));
+        listenersUp = true;
+        if (config.monitor().sysInterval() > 0) {
+            new SysTopics(this, home).start(vertx, config.monitor().sysInterval());
+        }
         log.info("OnceMQ accepting MQTT connections on {} (data {}, durability {}, {} sessions restored, {} retained)",
                 listenerList(), config.dataDir().toAbsolutePath(), config.durability(), restored,
                 postOffice.retained().size());
@@ -173,6 +202,62 @@ public final class Node {
             }
             throw new IllegalStateException(cause.getMessage(), cause);
         }
+    }
+
+    /** Ready for clients (/health/ready): MQTT listeners up, journal replayed, cluster joined, not stopping. */
+    public boolean ready() {
+        return listenersUp && journalReplayed && clusterJoined && !stopping;
+    }
+
+    public boolean listenersUp() {
+        return listenersUp;
+    }
+
+    public boolean journalReplayed() {
+        return journalReplayed;
+    }
+
+    public boolean clusterJoined() {
+        return clusterJoined;
+    }
+
+    /** The node's name: its cluster name, or "local" for a node alone. */
+    public String nodeName() {
+        return cluster != null ? cluster.nodeName() : config.cluster() != null ? config.cluster().nodeName() : "local";
+    }
+
+    /** The cluster this node is part of, or null for a node alone. */
+    public ClusterNode cluster() {
+        return cluster;
+    }
+
+    /** Counters bumped by the loops, read by the metrics, the status page and $SYS. */
+    public BrokerCounters counters() {
+        return counters;
+    }
+
+    /** The meters; null until start-up has restored the sessions. */
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** Wall-clock time the node was created, in milliseconds. */
+    public long startedAt() {
+        return startedAt;
+    }
+
+    /** Called by the HTTP listener once bound. */
+    public void httpListening(int actualPort) {
+        httpPort = actualPort;
+    }
+
+    /** The HTTP port bound (useful with http-port 0), or -1. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Vertx vertx() {
+        return vertx;
     }
 
     /** Called by each listener once bound. */

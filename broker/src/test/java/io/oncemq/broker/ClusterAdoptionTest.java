@@ -52,6 +52,9 @@ class ClusterAdoptionTest {
             List<String> all = new java.util.ArrayList<>(before);
             all.addAll(after);
             assertEquals(all, ClusterRoutingTest.receive(in, "orphan/x", 20, java.time.Duration.ofMillis(300)));
+            // the exactly-once counters the metrics export: one failover on the buddy, the session received back on n1
+            assertEquals(1, cluster.node(2).counters().failovers(), "n3 adopted n2's copy once");
+            assertTrue(cluster.node(0).counters().sessionsTakenFromNodes() >= 1, "n1 received the session from n3");
         } finally {
             back.disconnect();
             pub.disconnect();

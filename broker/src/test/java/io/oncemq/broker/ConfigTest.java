@@ -46,6 +46,20 @@ class ConfigTest {
     }
 
     @Test
+    void theHttpListenerIsOffUntilAPortIsGivenAndAShortAdminTokenIsRefused() throws Exception {
+        assertEquals(new MonitorOptions(-1, "0.0.0.0", null, 10), CommandLine.parse().monitor());
+        Path file = dir.resolve("http.yaml");
+        Files.writeString(file, "http-host: 127.0.0.1\nadmin-token: 0123456789abcdef\nsys-interval: 0\n");
+        assertEquals(new MonitorOptions(8080, "127.0.0.1", "0123456789abcdef", 0),
+                CommandLine.parse("--config", file.toString(), "--http-port", "8080").monitor());
+        ConfigException e = assertThrows(ConfigException.class, () -> CommandLine.parse("--http-port", "web"));
+        assertEquals("key 'http-port' has value 'web': expected a port number 0-65535", e.getMessage());
+        Files.writeString(file, "admin-token: short\n");
+        ConfigException t = assertThrows(ConfigException.class, () -> CommandLine.parse("--config", file.toString()));
+        assertTrue(t.getMessage().startsWith("key 'admin-token'"), t.getMessage());
+    }
+
+    @Test
     void unknownFlagIsRefused() {
         assertThrows(ConfigException.class, () -> CommandLine.parse("--prot", "1"));
     }

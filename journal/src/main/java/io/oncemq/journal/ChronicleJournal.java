@@ -83,6 +83,9 @@ public final class ChronicleJournal implements Journal {
     private int generation;
     private long recordsSinceSnapshot;
     private long nextCompactionCheck;
+    /** Group-commit syncs and their total time; written by the writer thread only, read by the metrics endpoint. */
+    private volatile long syncs;
+    private volatile long syncNanos;
 
     private ChronicleJournal(Path dir, Durability durability, JournalOptions options, JournalState live, int generation) {
         this.dir = dir;
@@ -145,6 +148,16 @@ public final class ChronicleJournal implements Journal {
     @Override
     public JournalState replayed() {
         return replayed;
+    }
+
+    /** Group-commit syncs so far (fsync mode only). */
+    public long syncs() {
+        return syncs;
+    }
+
+    /** Time spent in those syncs, in nanoseconds. */
+    public long syncNanos() {
+        return syncNanos;
     }
 
     @Override
@@ -224,7 +237,10 @@ public final class ChronicleJournal implements Journal {
                     }
                 }
                 if (durability == Durability.FSYNC) {
+                    long start = System.nanoTime();
                     appender.sync(); // group commit: one sync for every batch drained
+                    syncNanos += System.nanoTime() - start;
+                    syncs++;
                 }
                 for (Pending p : group) {
                     complete(p);

@@ -141,6 +141,8 @@ public final class Adoption {
         replicas.locked(() -> {
             intake.adoptLedger(r.state.acceptedForwards());
             counts[0] = reRouteUnrouted(r);
+            home.counters().failover();
+            home.counters().receiptsRerouted(counts[0]);
             for (Reserved reserved : mine) {
                 String clientId = reserved.clientId();
                 JournalState.SessionState ss = r.state.sessions().get(clientId);

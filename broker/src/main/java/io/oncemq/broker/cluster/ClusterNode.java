@@ -273,6 +273,31 @@ public final class ClusterNode implements AutoCloseable {
         return takeover.claim(clientId, loop);
     }
 
+    /** This node's name in the cluster. */
+    public String nodeName() {
+        return membership.nodeName();
+    }
+
+    /** The names of the members now, this one included, oldest first. */
+    public java.util.List<String> members() {
+        return membership.nodes();
+    }
+
+    /** The node that keeps this node's journal copy, or null when alone. */
+    public String buddy() {
+        return membership.buddy();
+    }
+
+    /** Forward requests sent to other nodes so far (one per loop turn and target node). */
+    public long forwardRequests() {
+        return forwarding == null ? 0 : forwarding.batches();
+    }
+
+    /** The journal copy to the buddy: requests sent and acknowledged, and their total round-trip time. */
+    public ReplicatedJournal copy() {
+        return journal;
+    }
+
     /** Leaves the cluster, with one line of what this node sent through it (bench/RESULTS.md counts them per message). */
     @Override
     public void close() {

@@ -44,6 +44,10 @@ public final class ReplicatedJournal implements Journal {
     private final ScheduledExecutorService retries;
     private final RecordCodec codec = new RecordCodec();
     private final AtomicLong requests = new AtomicLong();
+    /** Copy requests acknowledged and their total round-trip time (the replication latency the metrics show). */
+    private final AtomicLong copied = new AtomicLong();
+    private final AtomicLong copyNanos = new AtomicLong();
+    private long sentAt;
     // guarded by this
     private final JournalState mirror = new JournalState();
     private List<Pending> pending = new ArrayList<>();
@@ -111,6 +115,7 @@ public final class ReplicatedJournal implements Journal {
         ByteBuffer body = ByteBuffer.allocate(9 + codec.length()).put(reset ? RESET : DELTA).putLong(n).put(codec.buffer(), 0, codec.length());
         busy = true;
         requests.incrementAndGet();
+        sentAt = System.nanoTime();
         calls.call(target, SERVICE, body.array()).whenComplete((ok, failure) -> acknowledged(target, batch, failure));
     }
 
@@ -129,8 +134,20 @@ public final class ReplicatedJournal implements Journal {
             return;
         }
         buddy = target;
+        copyNanos.addAndGet(System.nanoTime() - sentAt);
+        copied.incrementAndGet();
         batch.forEach(p -> p.onDurable().run());
         sendPending();
+    }
+
+    /** Copy requests the buddy acknowledged so far. */
+    public long copied() {
+        return copied.get();
+    }
+
+    /** Total time from sending those requests to their acknowledgement, in nanoseconds. */
+    public long copyNanos() {
+        return copyNanos.get();
     }
 
     /** Copy requests sent so far (one per gathered group of journal batches). */

@@ -231,6 +231,7 @@ public final class Takeover implements NodeCalls.Service {
             loop.record(new Record.Subscribed(clientId, filter, sub.options(), sub.identifier()));
         }));
         loop.whenDone(() -> {
+            loop.counters().sessionTakenFromNode();
             log.info("client {}: session taken over from node {} ({} queued, {} in flight, {} receipts)", clientId, from,
                     t.queue().size(), t.inflight().size(), t.receipts().size());
             done.complete();

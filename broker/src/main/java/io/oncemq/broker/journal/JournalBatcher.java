@@ -1,6 +1,7 @@
 package io.oncemq.broker.journal;
 
 import io.oncemq.broker.cluster.Forward;
+import io.oncemq.broker.metrics.BrokerCounters;
 import io.oncemq.journal.Journal;
 import io.oncemq.journal.Record;
 import io.vertx.core.Context;
@@ -37,6 +38,7 @@ public final class JournalBatcher {
     private final Journal journal;
     private final Context context;
     private final Forwarding forwarding;
+    private final BrokerCounters counters;
     private List<Record> records = new ArrayList<>();
     private List<Runnable> actions = new ArrayList<>();
     private List<Runnable> ownActions = new ArrayList<>();
@@ -78,9 +80,20 @@ public final class JournalBatcher {
 
     /** {@code forwarding} null: a single node, nothing is ever forwarded. */
     public JournalBatcher(Journal journal, Context context, Forwarding forwarding) {
+        this(journal, context, forwarding, new BrokerCounters());
+    }
+
+    /** {@code counters}: the node's, which this loop's sessions and connections count into. */
+    public JournalBatcher(Journal journal, Context context, Forwarding forwarding, BrokerCounters counters) {
         this.journal = journal;
         this.context = context;
         this.forwarding = forwarding;
+        this.counters = counters;
+    }
+
+    /** The node's counters (for the sessions and connections on this loop). */
+    public BrokerCounters counters() {
+        return counters;
     }
 
     public Context context() {
@@ -156,6 +169,7 @@ public final class JournalBatcher {
         // resend is taken for a new message)
         journal.append(appended, () -> context.runOnContext(v -> {
             batch.journaled = true;
+            counters.journalAppended(System.nanoTime() - batch.since);
             out.forEach((node, messages) -> {
                 Lane lane = lanes.computeIfAbsent(node, n -> new Lane());
                 lane.waiting.addAll(messages);

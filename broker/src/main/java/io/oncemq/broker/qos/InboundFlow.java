@@ -11,6 +11,8 @@ import java.util.Map;
 public final class InboundFlow {
 
     private final Map<Integer, Long> held = new HashMap<>();
+    /** held.size() for readers on other loops (gauges). */
+    private volatile int heldCount;
 
     public boolean isHeld(int packetId) {
         return held.containsKey(packetId);
@@ -18,11 +20,19 @@ public final class InboundFlow {
 
     public void hold(int packetId, long messageId) {
         held.put(packetId, messageId);
+        heldCount = held.size();
+    }
+
+    /** Receipts held, readable from any thread (may lag the owning loop by a turn). */
+    public int heldCount() {
+        return heldCount;
     }
 
     /** PUBREL(p): returns whether p was held; after this p names a new message. */
     public boolean release(int packetId) {
-        return held.remove(packetId) != null;
+        boolean was = held.remove(packetId) != null;
+        heldCount = held.size();
+        return was;
     }
 
     public Map<Integer, Long> held() {
@@ -31,5 +41,6 @@ public final class InboundFlow {
 
     public void clear() {
         held.clear();
+        heldCount = 0;
     }
 }

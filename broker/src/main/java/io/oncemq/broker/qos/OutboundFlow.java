@@ -69,6 +69,8 @@ public final class OutboundFlow {
     private int window;
     private int lastPacketId;
     private volatile int queued;
+    /** inflight.size() for readers on other loops (gauges); written only by the owning loop. */
+    private volatile int inflightSize;
     private long dropped;
 
     public OutboundFlow(Session session, int maxInflight) {
@@ -114,6 +116,7 @@ public final class OutboundFlow {
                     session.loop().then(() -> send(out, 0, d, false));
                 } else {
                     dropped++; // a stalled reader gets no QoS 0 until its socket drains
+                    session.loop().counters().dropSlowReader();
                 }
             }
             return;
@@ -141,6 +144,7 @@ public final class OutboundFlow {
     public void restoreInflight(int packetId, Delivery d, boolean pubrecReceived) {
         known.add(d.message().id());
         inflight.put(packetId, new InFlight(d, pubrecReceived));
+        inflightSize = inflight.size();
         lastPacketId = packetId;
     }
 
@@ -155,6 +159,11 @@ public final class OutboundFlow {
                 // expired while waiting (MQTT-3.3.2-5), or too big for this client (MQTT-3.1.2-25): never sent
                 known.remove(d.message().id());
                 dropped++;
+                if (d.message().expired(now)) {
+                    loop.counters().dropExpired();
+                } else {
+                    loop.counters().dropTooLarge();
+                }
                 if (session.persistent()) {
                     loop.record(new Record.Dequeued(session.clientId(), d.message().id()));
                 }
@@ -162,6 +171,7 @@ public final class OutboundFlow {
             }
             int q = nextPacketId();
             inflight.put(q, new InFlight(d, false));
+            inflightSize = inflight.size();
             if (session.persistent()) {
                 loop.record(new Record.Sent(session.clientId(), q, d.message().id()));
             }
@@ -181,8 +191,10 @@ public final class OutboundFlow {
                 return; // completed meanwhile
             }
             if (f.pubrecReceived) {
+                session.loop().counters().pubrelResent();
                 out.pubrel(packetId, true);
             } else {
+                session.loop().counters().publishResent();
                 send(out, packetId, f.delivery, true);
             }
         }));
@@ -238,6 +250,7 @@ public final class OutboundFlow {
 
     private void complete(int packetId, InFlight f) {
         inflight.remove(packetId);
+        inflightSize = inflight.size();
         known.remove(f.delivery.message().id());
         done[doneNext] = f.delivery.message().id();
         doneNext = (doneNext + 1) % done.length;
@@ -287,6 +300,7 @@ public final class OutboundFlow {
         inflight.clear();
         known.clear();
         queued = 0;
+        inflightSize = 0;
     }
 
     /** Messages dropped for this session because they expired or were too big for the client. */
@@ -296,6 +310,27 @@ public final class OutboundFlow {
 
     public int inflightCount() {
         return inflight.size();
+    }
+
+    /** PUBLISHes in flight, readable from any thread (may lag the owning loop by a turn). */
+    public int inflightNow() {
+        return inflightSize;
+    }
+
+    /** The most PUBLISHes in flight at once towards this client: max-inflight, or its lower Receive Maximum. */
+    public int window() {
+        return window;
+    }
+
+    /** One in-flight entry as the admin API shows it. */
+    public record Pending(int packetId, int qos, String topic, boolean pubrecReceived) {
+    }
+
+    /** The in-flight window in send order; on the owning loop only. */
+    public List<Pending> pending() {
+        List<Pending> out = new ArrayList<>(inflight.size());
+        inflight.forEach((p, f) -> out.add(new Pending(p, f.delivery.qos(), f.delivery.message().topic(), f.pubrecReceived)));
+        return out;
     }
 
     private void send(Outlet out, int packetId, Delivery d, boolean dup) {

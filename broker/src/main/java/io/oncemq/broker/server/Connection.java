@@ -308,6 +308,7 @@ public final class Connection implements Outlet {
     /** Another connection claimed the client id: close this one first (E4, MQTT 5 reason 0x8E). */
     public void takenOver() {
         takenOver = true;
+        loop.counters().sessionTakenOver();
         if (loop.inLoop() && session != null && endpoint.isConnected()) {
             session.willDue(postOffice);
             log.info("client {} taken over by a new connection", clientId);
@@ -317,6 +318,29 @@ public final class Connection implements Outlet {
             }
         }
         closeQuietly();
+    }
+
+    /** The admin API closes this connection (5.0: DISCONNECT 0x98 Administrative action); its will is published. */
+    public void kick() {
+        if (closed) {
+            return;
+        }
+        loop.counters().kicked();
+        log.info("client {}: closed by the admin API", clientId);
+        if (v5 && endpoint.isConnected()) {
+            endpoint.disconnect(MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION, limits.disconnectReason("closed by an administrator"));
+        }
+        closeQuietly();
+    }
+
+    /** Where the client connects from, as the admin API shows it. */
+    public String remoteAddress() {
+        return String.valueOf(endpoint.remoteAddress());
+    }
+
+    /** MQTT 5.0 or 3.1.1, as the admin API shows it. */
+    public String protocol() {
+        return v5 ? "5.0" : "3.1.1";
     }
 
     /** The codec could not read a packet: the connection closes with 0x95 (too large) or 0x81 (malformed). */
@@ -385,6 +409,7 @@ public final class Connection implements Outlet {
                 props = m.properties().toMqtt(System.currentTimeMillis(), session.subscriptionIdentifiers(m.topic()));
                 topic = limits.alias(topic, props);
             }
+            loop.counters().messageOut(qos, m.payload().length);
             if (!socket.publish(topic, m.payload(), qos, dup, retain, packetId, props)) {
                 endpoint.publish(topic, Buffer.buffer(m.payload()), MqttQoS.valueOf(qos), dup, retain, packetId, props);
             }

@@ -63,6 +63,7 @@ final class InboundPublishes {
         }
         if (qos == 2 && session.inbound().isHeld(packetId)) {
             // E1: p is held until PUBREL: acknowledge again, never route twice (MQTT-4.3.3-10)
+            loop.counters().duplicateSuppressed();
             loop.then(() -> connection.ack(() -> connection.endpoint().publishReceived(packetId)));
             return;
         }
@@ -76,6 +77,7 @@ final class InboundPublishes {
             return;
         }
         byte[] payload = p.payload().getBytes();
+        loop.counters().messageIn(qos, payload.length);
         MessageProperties properties = connection.v5() ? MessageProperties.from(props, System.currentTimeMillis()) : MessageProperties.NONE;
         if (properties.payloadFormat() == 1 && !isUtf8(payload)) {
             refuseInvalidPayload(qos, packetId); // MQTT-3.3.2-4: 0x99

@@ -30,7 +30,7 @@ public final class MqttVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        JournalBatcher loop = new JournalBatcher(node.journal(), context, node.forwarding());
+        JournalBatcher loop = new JournalBatcher(node.journal(), context, node.forwarding(), node.counters());
         vertx.setPeriodic(STALL_CHECK_MILLIS, id -> loop.reportStall(STALL_NANOS));
         List<Future<?>> bound = new ArrayList<>();
         for (Listener listener : Listener.values()) {
