@@ -204,13 +204,16 @@ public final class Adoption {
 
     /** Receipts the dead node held but had not marked routed: routed once more, as that node's message. */
     private int reRouteUnrouted(Replicas.Replica r) {
+        // not to the dead node itself (its routes linger a while): its sessions are here now, and its next life,
+        // starting, waits for this adoption before it takes forwards, a cycle until its 30 s wait ends
+        String dead = r.caller.substring(0, r.caller.lastIndexOf('/'));
         List<Long> ids = new ArrayList<>(r.state.unroutedMessages());
         for (long id : ids) {
             Message m = SessionTransfer.messageOf(r, id);
             if (m != null) {
                 Message again = m.withRetain(false); // the retained store was kept by every node already
                 intake.reRoute(again);
-                postOffice.forwardToOthers(again, home);
+                postOffice.forwardToOthers(again, home, dead);
             }
             r.state.apply(new Record.Routed(id));
         }

@@ -31,14 +31,19 @@ public final class ForwardIntake implements NodeCalls.Service {
     /** Ledger value of an id accepted before the last restart: every session that matched then has it. */
     private static final Set<String> ALL = Set.of();
     private static final byte[] DONE = new byte[0];
+    private static final CompletableFuture<byte[]> DONE_ALREADY = CompletableFuture.completedFuture(DONE);
 
     private final PostOffice postOffice;
     private final SessionRegistry sessions;
     private final JournalBatcher loop;
     private final String self;
     private final Map<String, LinkedHashMap<Long, Set<String>>> ledger = new HashMap<>();
-    /** The last answer given (loop-confined): answers leave in order, so a retry never overtakes its first copy. */
-    private CompletableFuture<byte[]> lastAnswer = CompletableFuture.completedFuture(DONE);
+    /**
+     * The last answer to each caller (loop-confined): answers to a caller leave in order, so a retry never
+     * overtakes its first copy; callers do not wait for each other (one answer held by a relay to a dead node
+     * would hold every node's forwards here, the adoption that would free it among them).
+     */
+    private final Map<String, CompletableFuture<byte[]>> lastAnswer = new HashMap<>();
 
     /** {@code accepted}: the ids replayed from the journal, per origin; {@code self}: this node's caller name. */
     public ForwardIntake(PostOffice postOffice, SessionRegistry sessions, JournalBatcher loop, String self,
@@ -61,8 +66,8 @@ public final class ForwardIntake implements NodeCalls.Service {
                     accept(f, dispatches);
                 }
             }
-            CompletableFuture<byte[]> earlier = lastAnswer;
-            lastAnswer = durable;
+            CompletableFuture<byte[]> earlier = lastAnswer.getOrDefault(caller, DONE_ALREADY);
+            lastAnswer.put(caller, durable);
             // not behind this loop's own forwards (JournalBatcher.whenDone): the sender may wait for this answer
             // before it acknowledges what this loop forwards to it
             loop.whenDone(() -> {

@@ -318,14 +318,18 @@ public final class PostOffice {
         }
     }
 
-    /** Forwards a message (keeping its origin's identity) to every other node with matching plain subscriptions. */
-    public void forwardToOthers(Message m, JournalBatcher batch) {
+    /**
+     * Forwards a message (keeping its origin's identity) to every other node with matching plain subscriptions,
+     * but {@code except}.
+     */
+    public void forwardToOthers(Message m, JournalBatcher batch, String except) {
         ClusterRoutes c = cluster;
         if (c == null) {
             return;
         }
         Set<String> nodes = new HashSet<>();
         c.plainNodes(m.topic(), nodes);
+        nodes.remove(except);
         for (String node : nodes) {
             batch.forward(node, new Forward(m, null, true, List.of()));
         }
