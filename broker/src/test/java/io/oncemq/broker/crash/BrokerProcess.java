@@ -162,6 +162,19 @@ final class BrokerProcess implements AutoCloseable {
         return true;
     }
 
+    /** Waits until a line of the current start matches the regex, or the timeout passes; returns whether one did. */
+    boolean awaitLogMatching(String regex, long timeoutMillis) throws IOException, InterruptedException {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!p.matcher(Files.readString(currentLog)).find()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            process.waitFor(50, TimeUnit.MILLISECONDS); // wakes early if the process dies
+        }
+        return true;
+    }
+
     /** Whether clients may connect to it now (started, not killed, paused or fenced). */
     synchronized boolean isUp() {
         return up;
