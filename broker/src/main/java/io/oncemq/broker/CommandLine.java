@@ -1,9 +1,11 @@
 package io.oncemq.broker;
 
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
-/** Parses {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members --cluster-name] [--password-file --acl-file --allow-anonymous] [--tls-port --tls-cert --tls-key ...] [--http-port N] [--ws-port --wss-port]}: flags override the file. */
+/** Parses the environment's {@code ONCEMQ_*} variables and {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members --cluster-name] [--password-file --acl-file --allow-anonymous] [--tls-port --tls-cert --tls-key ...] [--http-port N] [--ws-port --wss-port]}: flags override the environment, which overrides the file, which overrides the defaults. */
 public final class CommandLine {
 
     static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N|off] [--data DIR] [--durability page-cache|fsync]"
@@ -15,7 +17,13 @@ public final class CommandLine {
     private CommandLine() {
     }
 
+    /** The settings of the flags and the config file only, ignoring the environment (for tests and tools). */
     public static Config parse(String... args) {
+        return parse(Map.of(), args);
+    }
+
+    /** The settings of defaults, the config file, the environment's {@code ONCEMQ_*} variables and the flags, each overriding the one before. */
+    public static Config parse(Map<String, String> environment, String... args) {
         Map<String, String> flags = Config.layers();
         Path configFile = null;
         for (int i = 0; i < args.length; i++) {
@@ -50,7 +58,15 @@ public final class CommandLine {
         if (configFile != null) {
             settings.putAll(ConfigFile.read(configFile));
         }
+        Map<String, String> fromEnvironment = EnvironmentSettings.read(environment);
+        settings.putAll(fromEnvironment);
         settings.putAll(flags);
-        return Config.from(settings);
+        Set<String> keysFromEnvironment = new HashSet<>(fromEnvironment.keySet());
+        keysFromEnvironment.removeAll(flags.keySet());
+        try {
+            return Config.from(settings);
+        } catch (ConfigException e) {
+            throw EnvironmentSettings.naming(e, keysFromEnvironment);
+        }
     }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The node's settings: defaults, overridden by the config file, overridden by command-line flags.
+ * The node's settings: defaults, overridden by the config file, by {@code ONCEMQ_*} environment variables, by command-line flags.
  *
  * @param port                  plain TCP MQTT listener port ({@code port}, default 1883; 0: any free port;
  *                              {@code off}: no plain listener, {@link Listeners#OFF})
@@ -56,7 +56,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
     /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
     public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
 
-    /** Every key a config file or flag may set. */
+    /** Every key a config file, environment variable ({@link EnvironmentSettings}) or flag may set. */
     public static final List<String> KEYS = List.of("port", "host", "data", "durability", "event-loops",
             "max-inflight", "max-queued", "max-packet-size", "max-client-id-length", "connect-timeout",
             "compact-after-records", "receive-maximum", "topic-alias-maximum", "max-connections", "max-topic-length",
@@ -298,7 +298,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
         }
     }
 
-    /** A mutable map for layering sources (file, then flags) before {@link #from}. */
+    /** A mutable map for layering sources (file, environment, then flags) before {@link #from}. */
     public static Map<String, String> layers() {
         return new HashMap<>();
     }

@@ -23,7 +23,7 @@ public final class Main {
         }
         Config config;
         try {
-            config = CommandLine.parse(args);
+            config = CommandLine.parse(System.getenv(), args);
         } catch (ConfigException e) {
             System.err.println("oncemq: " + e.getMessage());
             System.exit(2);

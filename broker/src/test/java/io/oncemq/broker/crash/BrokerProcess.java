@@ -6,7 +6,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +23,7 @@ final class BrokerProcess implements AutoCloseable {
     private final Path logs;
     private final int port;
     private final List<String> extraArgs = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private Process process;
     private Path currentLog;
     private int starts;
@@ -43,6 +46,12 @@ final class BrokerProcess implements AutoCloseable {
     /** Command-line arguments for every start from now on (e.g. --node, --cluster-port, --members). */
     BrokerProcess withArgs(String... args) {
         extraArgs.addAll(List.of(args));
+        return this;
+    }
+
+    /** An environment variable for every start from now on (e.g. ONCEMQ_HTTP_PORT), on top of this JVM's environment. */
+    BrokerProcess withEnv(String name, String value) {
+        environment.put(name, value);
         return this;
     }
 
@@ -74,7 +83,9 @@ final class BrokerProcess implements AutoCloseable {
                 "--port", String.valueOf(port), "--data", data.toString()));
         cmd.addAll(extraArgs);
         currentLog = logs.resolve("node-" + (++starts) + ".log");
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(currentLog.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(currentLog.toFile());
+        builder.environment().putAll(environment);
+        process = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.readString(currentLog).contains(READY)) {
             if (!process.isAlive()) {
@@ -143,6 +154,19 @@ final class BrokerProcess implements AutoCloseable {
     boolean awaitLog(String text, long timeoutMillis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!Files.readString(currentLog).contains(text)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            process.waitFor(50, TimeUnit.MILLISECONDS); // wakes early if the process dies
+        }
+        return true;
+    }
+
+    /** Waits until a line of the current start matches the regex, or the timeout passes; returns whether one did. */
+    boolean awaitLogMatching(String regex, long timeoutMillis) throws IOException, InterruptedException {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!p.matcher(Files.readString(currentLog)).find()) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
