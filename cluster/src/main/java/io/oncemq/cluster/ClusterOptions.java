@@ -1,5 +1,8 @@
 package io.oncemq.cluster;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.util.List;
 
 /**
@@ -22,8 +25,48 @@ public record ClusterOptions(String nodeName, String clusterName, String host, i
         this(nodeName, clusterName, host, port, members, COLD_START_WAIT_SECONDS);
     }
 
-    /** How many nodes the cluster is configured with: the members listed, plus this node when its own address is not among them. */
+    /**
+     * How many nodes the cluster is configured with: the members listed, plus this node when its own address is
+     * not among them. A member is this node when its port is this node's and its host names an address of this
+     * machine (a DNS name such as a StatefulSet pod's counts as well as the address itself). Blocks on DNS.
+     */
     public int clusterSize() {
-        return members.contains(host + ":" + port) ? members.size() : members.size() + 1;
+        for (String member : members) {
+            if (isThisNode(member)) {
+                return members.size();
+            }
+        }
+        return members.size() + 1;
+    }
+
+    private boolean isThisNode(String member) {
+        int colon = member.lastIndexOf(':');
+        if (colon < 0 || !member.substring(colon + 1).equals(String.valueOf(port))) {
+            return false;
+        }
+        String memberHost = member.substring(0, colon);
+        if (memberHost.equals(host)) {
+            return true;
+        }
+        try {
+            InetAddress address = InetAddress.getByName(memberHost);
+            InetAddress own = InetAddress.getByName(host);
+            return address.equals(own) || (!own.isLoopbackAddress() && NetworkInterface.getByInetAddress(address) != null);
+        } catch (IOException e) {
+            return false; // a name that does not resolve (yet) is another node's
+        }
+    }
+
+    /** {@code host:port} with the host resolved to its address (as members report themselves), or as given when it does not resolve. */
+    public static String resolved(String member) {
+        int colon = member.lastIndexOf(':');
+        if (colon < 0) {
+            return member;
+        }
+        try {
+            return InetAddress.getByName(member.substring(0, colon)).getHostAddress() + member.substring(colon);
+        } catch (IOException e) {
+            return member;
+        }
     }
 }

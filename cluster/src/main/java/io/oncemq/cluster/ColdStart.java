@@ -116,11 +116,18 @@ public final class ColdStart {
     }
 
     private List<String> missing() {
-        Set<String> out = new LinkedHashSet<>(listed);
+        Set<String> here = new LinkedHashSet<>();
         for (Member m : membership.hazelcast().getCluster().getMembers()) {
-            out.remove(m.getAddress().getHost() + ":" + m.getAddress().getPort());
+            here.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
         }
-        return new ArrayList<>(out);
+        List<String> out = new ArrayList<>();
+        for (String member : listed) {
+            // members report addresses; the list may name hosts (a StatefulSet's pod DNS names)
+            if (!here.contains(member) && !here.contains(ClusterOptions.resolved(member))) {
+                out.add(member);
+            }
+        }
+        return out;
     }
 
     /** Waits, woken by members joining or leaving and by steps done, until {@code done} holds or the deadline passes. */
