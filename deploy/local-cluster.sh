@@ -35,7 +35,8 @@ start_node() {
   alive "$i" && die "node $i is already running (pid $(pid_of "$i"))"
   local log="$DIR/node-$i.log"
   : > "$log"
-  nohup java -jar "$JAR" --node "node-$i" --port $((MQTT_BASE + i)) --data "$DIR/node-$i" \
+  # the launcher's own variable is no config key: a node refuses unknown ONCEMQ_ variables
+  nohup env -u ONCEMQ_CLUSTER_DIR java -jar "$JAR" --node "node-$i" --port $((MQTT_BASE + i)) --data "$DIR/node-$i" \
     --cluster-port $((CLUSTER_BASE + i)) --members "$(members "$n")" >> "$log" 2>&1 < /dev/null &
   echo $! > "$DIR/node-$i.pid"
 }
