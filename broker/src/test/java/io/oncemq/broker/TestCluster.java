@@ -85,6 +85,16 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback {
         nodes.set(i, null);
     }
 
+    /** The Hazelcast cluster name the nodes share. */
+    String name() {
+        return name;
+    }
+
+    /** The nodes' cluster addresses, as --members lists them. */
+    List<String> members() {
+        return clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList();
+    }
+
     Node node(int i) {
         return nodes.get(i);
     }

@@ -68,19 +68,30 @@ public final class Membership implements AutoCloseable {
             @Override
             public void memberAdded(MembershipEvent e) {
                 log.info("cluster {}: node {} joined; members {}", options.clusterName(), name(e.getMember()), m.nodes());
-                m.joinListeners.forEach(l -> l.accept(name(e.getMember())));
+                tell(m.joinListeners, name(e.getMember()));
             }
 
             @Override
             public void memberRemoved(MembershipEvent e) {
                 log.warn("cluster {}: node {} left; members {}", options.clusterName(), name(e.getMember()), m.nodes());
                 m.departed.put(name(e.getMember()), e.getMember().getUuid().toString());
-                m.leaveListeners.forEach(l -> l.accept(name(e.getMember())));
+                tell(m.leaveListeners, name(e.getMember()));
             }
         });
         log.info("node {} in cluster {} on {}:{}; members {}", options.nodeName(), options.clusterName(), options.host(),
                 options.port(), m.nodes());
         return m;
+    }
+
+    /** Each listener hears of the node, also when one before it fails (a failure would skip an adoption). */
+    private static void tell(List<Consumer<String>> listeners, String node) {
+        for (Consumer<String> l : listeners) {
+            try {
+                l.accept(node);
+            } catch (RuntimeException e) {
+                log.error("a listener failed on a membership change of node {}", node, e);
+            }
+        }
     }
 
     /** The names of the nodes in the cluster now, this one included, oldest first. */

@@ -22,6 +22,8 @@ final class OwnerUpdate implements EntryProcessor<String, String, String>, Ident
     static final byte TAKE = 2;
     /** Cold start: {@code node} holds the client id at {@code epoch}; the highest (epoch, node) wins. */
     static final byte OFFER = 3;
+    /** {@code node} gives the client id back to {@code from}, at the same epoch, if it still owns it at {@code epoch}. */
+    static final byte GIVE_BACK = 4;
 
     private byte kind;
     private String node;
@@ -47,6 +49,7 @@ final class OwnerUpdate implements EntryProcessor<String, String, String>, Ident
             case CLAIM -> now.claimedBy(node);
             case TAKE -> node.equals(now.node()) || from.equals(now.node()) ? now.claimedBy(node) : now;
             case OFFER -> now.olderThan(epoch, node) ? new Owners.Owner(node, epoch) : now;
+            case GIVE_BACK -> node.equals(now.node()) && now.epoch() == epoch ? new Owners.Owner(from, epoch) : now;
             default -> throw new IllegalStateException("owner update of kind " + kind);
         };
         if (!next.equals(now)) {

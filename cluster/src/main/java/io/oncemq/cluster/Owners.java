@@ -81,6 +81,11 @@ public final class Owners {
         }
     }
 
+    /** The node holding the current copy of {@code node}'s journal, or null. */
+    public CompletionStage<String> copyHolderOf(String node) {
+        return copies.getAsync(node);
+    }
+
     /** Whether this node holds the current copy of {@code node}'s journal: the one to adopt it if it dies. Blocks. */
     public boolean holdsCopyOf(String node) {
         return self.equals(copies.get(node));
@@ -175,6 +180,15 @@ public final class Owners {
             Owner b = Owner.parse(before);
             return new Claim(b.node(), b.claimedBy(self).epoch());
         });
+    }
+
+    /**
+     * This node could not bring the client id's session here: the id goes back to {@code previous}, keeping the
+     * epoch, unless another node claimed it meanwhile. The session stays where it is (or with the adopter of
+     * {@code previous}, which takes the id from it).
+     */
+    public CompletionStage<String> giveBack(String clientId, String previous, long epoch) {
+        return owners.submitToKey(clientId, new OwnerUpdate(OwnerUpdate.GIVE_BACK, self, previous, epoch));
     }
 
     /** The owner now and its epoch (node null: none). Blocks: not on an event loop. */

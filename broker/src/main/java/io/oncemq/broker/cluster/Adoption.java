@@ -29,8 +29,8 @@ import java.util.concurrent.CompletableFuture;
 public final class Adoption {
 
     private static final Logger log = LoggerFactory.getLogger(Adoption.class);
-    /** How long a dead node's copy stays for hand-overs after its adoption. */
-    private static final long KEEP_COPY_MILLIS = 120_000;
+    /** How long a dead node's routes stay after its adoption (see {@link #install}). */
+    private static final long ROUTES_KEPT_MILLIS = 120_000;
 
     private final Replicas replicas;
     private final Membership membership;
@@ -59,18 +59,21 @@ public final class Adoption {
         this.vertx = vertx;
     }
 
-    /** A node left the cluster: adopt what its copy holds, if this node keeps it. Called on a Hazelcast thread. */
-    public void nodeLeft(String node) {
-        Replicas.Replica r = replicas.of(node);
+    /**
+     * A node left the cluster: adopt what its copy holds, if this node keeps the current one. {@code life}: the
+     * life that ended (a restart under its name is another); {@code r}: the copy of it here when it left, or null.
+     */
+    void nodeLeft(String node, String life, Replicas.Replica r) {
         if (r == null) {
+            log.info("node {} left: no copy of it here", node);
             return;
         }
-        String life = membership.departedLife(node); // the life that ended: a restart under its name is another
         CompletableFuture<Void> adopting = new CompletableFuture<>();
         installing.put(node, adopting);
         vertx.<List<Reserved>>executeBlocking(() -> {
             if (!owners.holdsCopyOf(node)) {
-                replicas.forget(node); // an older copy: the node moved on to another buddy since
+                log.info("node {} left: its current copy is on node {}, not here", node, owners.copyHolder(node));
+                replicas.forget(node, r); // an older copy: the node moved on to another buddy since
                 installing.remove(node, adopting);
                 adopting.complete(null);
                 return null;
@@ -140,9 +143,7 @@ public final class Adoption {
         int[] counts = new int[3];
         replicas.locked(() -> {
             intake.adoptLedger(r.state.acceptedForwards());
-            counts[0] = reRouteUnrouted(r);
             home.counters().failover();
-            home.counters().receiptsRerouted(counts[0]);
             for (Reserved reserved : mine) {
                 String clientId = reserved.clientId();
                 JournalState.SessionState ss = r.state.sessions().get(clientId);
@@ -173,9 +174,15 @@ public final class Adoption {
                     reserved.done();
                 });
             }
+            // after the installs, so that they reach the adopted sessions too: a receipt copied before the dead node
+            // enqueued it for its own subscriber is in no queue of the copy (the ledger drops it where it is)
+            counts[0] = reRouteUnrouted(r);
+            home.counters().receiptsRerouted(counts[0]);
             return null;
         });
-        home.whenDone(() -> vertx.executeBlocking(() -> {
+        // not after the re-routed receipts' forwards: a receiver may relay one to the dead node's sessions, which
+        // waits for this announcement
+        home.whenJournaled(() -> vertx.executeBlocking(() -> {
             owners.adopted(node, life);
             owners.copyAdopted(node);
             return null;
@@ -188,10 +195,8 @@ public final class Adoption {
             installing.remove(node); // announced: forwards for it find this node as its adopter from now on
             // its routes stay a while: forwards still sent there come here, and the ledger drops the repeats;
             // removing them before every node saw this node's routes for the adopted sessions would lose messages
-            vertx.setTimer(KEEP_COPY_MILLIS, id -> {
-                if (replicas.of(node) == r) {
-                    replicas.forget(node);
-                }
+            replicas.forget(node, r); // installed: the sessions live here now
+            vertx.setTimer(ROUTES_KEPT_MILLIS, id -> {
                 if (!membership.isMember(node)) {
                     vertx.executeBlocking(() -> {
                         routeTable.dropNode(node);
@@ -218,28 +223,5 @@ public final class Adoption {
             r.state.apply(new Record.Routed(id));
         }
         return ids.size();
-    }
-
-    /**
-     * A client resumed elsewhere a session of a dead node this node keeps a copy of: the copy's part of it
-     * goes there, once the dead node's unfinished receipts are routed (on the home loop). Empty if none.
-     */
-    CompletableFuture<byte[]> handOverFromCopy(String clientId) {
-        CompletableFuture<byte[]> answer = new CompletableFuture<>();
-        home.context().runOnContext(v -> {
-            byte[] transfer = replicas.locked(() -> {
-                for (Replicas.Replica r : replicas.all()) {
-                    String node = r.caller.substring(0, r.caller.lastIndexOf('/'));
-                    if (!membership.isMember(node) && r.state.sessions().containsKey(clientId)) {
-                        reRouteUnrouted(r);
-                        log.info("client {}: session handed over from the copy of node {}", clientId, node);
-                        return SessionTransfer.fromCopy(r, clientId).encode(r.caller);
-                    }
-                }
-                return new byte[0];
-            });
-            home.whenDone(() -> answer.complete(transfer));
-        });
-        return answer;
     }
 }

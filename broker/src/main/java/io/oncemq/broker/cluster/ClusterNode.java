@@ -246,8 +246,9 @@ public final class ClusterNode implements AutoCloseable {
         takeover = new Takeover(membership, owners, calls, sessions, postOffice, intake, vertx, closeConnection);
         Adoption adoption = new Adoption(replicas, membership, owners, routeTable, sessions, postOffice, intake, takeover, home, vertx);
         forwarding.deliverLocallyTo(intake, adoption);
-        takeover.copiesFrom(adoption);
-        membership.onLeave(node -> adoptWhenServing(adoption, node, vertx));
+        // the life that ended and its copy are read now, on the event thread, before a restart under the same
+        // name joins (its join drops the copy here: it sends its whole state again)
+        membership.onLeave(node -> adoptWhenServing(adoption, node, membership.departedLife(node), replicas.of(node), vertx, true));
         calls.serve(ForwardSender.SERVICE, intake);
         calls.serve(Takeover.SERVICE, takeover);
     }
@@ -256,15 +257,15 @@ public final class ClusterNode implements AutoCloseable {
      * A node whose own lease lapsed (paused, cut off) sees the others leave when it runs again: it adopts them
      * only once a majority confirms it again, and is fenced otherwise, so a stale node never takes sessions over.
      */
-    private void adoptWhenServing(Adoption adoption, String node, Vertx vertx) {
+    private void adoptWhenServing(Adoption adoption, String node, String life, Replicas.Replica copy, Vertx vertx, boolean first) {
         if (fence == null || fence.serving()) {
-            adoption.nodeLeft(node);
+            adoption.nodeLeft(node, life, copy);
         } else {
-            vertx.setTimer(250, id -> {
-                if (!membership.isMember(node)) {
-                    adoptWhenServing(adoption, node, vertx);
-                }
-            });
+            if (first) {
+                log.warn("node {} left while this node's lease has lapsed: adopting it once a majority confirms this node", node);
+            }
+            // not given up when the node restarts meanwhile: its earlier life's sessions are only in this copy
+            vertx.setTimer(250, id -> adoptWhenServing(adoption, node, life, copy, vertx, false));
         }
     }
 

@@ -79,9 +79,14 @@ public final class Replicas implements NodeCalls.Service {
         return byNode.values();
     }
 
-    /** Drops the copy of a node (it rejoined and will send its state again, or its adoption is over). */
+    /** Drops the copy of a node (it rejoined and will send its state again). */
     synchronized void forget(String node) {
         byNode.remove(node);
+    }
+
+    /** Drops this copy of a node, unless a newer one replaced it (its adoption is over, or it was an older copy). */
+    synchronized void forget(String node, Replica copy) {
+        byNode.remove(node, copy);
     }
 
     /** Runs {@code work} with the copies locked (adoption and hand-overs read and change them). */

@@ -52,7 +52,6 @@ public final class Takeover implements NodeCalls.Service {
     private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
     /** Sessions an adoption is installing here, by client id. */
     private final Map<String, Future<Void>> installing = new ConcurrentHashMap<>();
-    private volatile Adoption adoption;
     /** How long a connection for a dead node's client waits for that node's sessions to be adopted. */
     private static final long ADOPTION_WAIT_NANOS = 30_000_000_000L;
     /** A hand-over waits for the session's pending batches, which may wait for a dead node's adoption. */
@@ -117,70 +116,112 @@ public final class Takeover implements NodeCalls.Service {
 
     private void claimNow(String clientId, JournalBatcher loop, Promise<Void> done) {
         owners.claim(clientId).whenComplete((claim, failure) -> loop.context().runOnContext(v -> {
-            String previous = failure == null ? claim.previous() : null;
-            if (failure == null && !membership.nodeName().equals(previous)) {
-                // E5: journaled before CONNACK, with the session it comes with
-                loop.record(new Record.SessionEpoch(clientId, claim.epoch()));
-            }
             if (failure != null) {
-                log.warn("client {}: cannot claim the client id in the cluster ({}); serving it here", clientId, failure.toString());
-                done.complete();
-            } else if (previous == null || previous.equals(membership.nodeName())) {
+                done.fail(new Unavailable("cannot claim the client id in the cluster (" + failure + ")"));
+                return;
+            }
+            String previous = claim.previous();
+            Moving moving = new Moving(clientId, previous, claim.epoch(), loop, done);
+            if (previous == null || previous.equals(membership.nodeName())) {
+                moving.epochHere();
                 afterInstall(clientId, loop, done);
             } else if (membership.isMember(previous)) {
                 log.info("client {}: was served by node {}; taking its session over", clientId, previous);
-                fetch(clientId, previous, loop, done);
+                fetch(moving, previous, System.nanoTime() + ADOPTION_WAIT_NANOS);
             } else {
                 // dead, maybe not yet noticed here: its buddy adopts (or adopted) its sessions; that node hands this one on
                 log.info("client {}: was served by node {}, which is gone; taking its session over from its copy", clientId, previous);
-                fetchFromAdopter(clientId, previous, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
+                fetchFromAdopter(moving, previous, System.nanoTime() + ADOPTION_WAIT_NANOS);
             }
         }));
+    }
+
+    /** A connection's claim of a client id another node served: where the session comes from, and the epoch here. */
+    private final class Moving {
+        final String clientId;
+        final String previous;
+        final long epoch;
+        final JournalBatcher loop;
+        final Promise<Void> done;
+
+        Moving(String clientId, String previous, long epoch, JournalBatcher loop, Promise<Void> done) {
+            this.clientId = clientId;
+            this.previous = previous;
+            this.epoch = epoch;
+            this.loop = loop;
+            this.done = done;
+        }
+
+        /** E5: the new epoch is journaled with the session it comes with, before CONNACK; only by a node that serves it. */
+        void epochHere() {
+            if (!membership.nodeName().equals(previous)) {
+                loop.record(new Record.SessionEpoch(clientId, epoch));
+            }
+        }
+
+        void arrived(byte[] transfer, String from) {
+            epochHere();
+            received(clientId, transfer, from, loop, done);
+        }
+
+        /**
+         * The session could not be fetched: the connection is refused (server unavailable) rather than served
+         * without it, which would lose its queue and deliver its in-flight messages again; the client id goes
+         * back to the node that had it, so that its adopter (or that node) keeps it and a later CONNECT finds it.
+         */
+        void giveUp(String why) {
+            owners.giveBack(clientId, previous, epoch).whenComplete((x, e) -> loop.context().runOnContext(v ->
+                    done.fail(new Unavailable(why))));
+        }
     }
 
     /** The node that served the client id died: its copy is adopted by its buddy, which hands the session on. */
-    private void fetchFromAdopter(String clientId, String dead, JournalBatcher loop, Promise<Void> done, long deadline) {
+    private void fetchFromAdopter(Moving m, String dead, long deadline) {
         // only an adoption of its last life holds the session: an earlier one's adopter would answer with nothing
         owners.adopterOf(dead).thenApply(a -> a != null && a.of(membership.departedLife(dead)) ? a.node() : null)
-                .whenComplete((adopter, failure) -> loop.context().runOnContext(v -> {
+                .thenCombine(owners.copyHolderOf(dead), (adopter, holder) -> new String[]{adopter, holder})
+                .whenComplete((found, failure) -> m.loop.context().runOnContext(v -> {
+            String adopter = failure == null ? found[0] : null;
+            String holder = failure == null ? found[1] : null;
             if (membership.nodeName().equals(adopter)) {
-                adoption.handOverFromCopy(clientId).whenComplete((bytes, e) -> loop.context().runOnContext(x ->
-                        received(clientId, e == null ? bytes : NOTHING, dead, loop, done))); // the copy is here
+                // the adoption installed every session of the copy here, this one too, and forwards for the dead node
+                // have reached it since: a second install from the copy would replace it with an older state
+                m.epochHere();
+                afterInstall(m.clientId, m.loop, m.done);
             } else if (adopter != null && membership.isMember(adopter)) {
-                fetch(clientId, adopter, loop, done);
+                fetch(m, adopter, System.nanoTime() + ADOPTION_WAIT_NANOS);
+            } else if (failure == null && (holder == null || !membership.isMember(holder))) {
+                // its copy died with it (or it never had one): the session is on its journal alone, until it restarts
+                m.giveUp("node " + dead + " died and no live node holds a copy of its sessions");
             } else if (System.nanoTime() < deadline) {
-                vertx.setTimer(200, id -> fetchFromAdopter(clientId, dead, loop, done, deadline));
+                vertx.setTimer(200, id -> fetchFromAdopter(m, dead, deadline));
             } else {
-                log.warn("client {}: node {} died and nobody adopted its sessions; starting without it", clientId, dead);
-                done.complete();
+                m.giveUp("node " + dead + " died and node " + holder + ", which holds its copy, did not adopt it within "
+                        + ADOPTION_WAIT_NANOS / 1_000_000_000L + " s");
             }
         }));
     }
 
-    /** Another node's copies: sessions of dead nodes are handed over from them. */
-    public void copiesFrom(Adoption adoption) {
-        this.adoption = adoption;
+    /** The client id's session could not be brought here: its connection is refused with Server unavailable. */
+    public static final class Unavailable extends RuntimeException {
+        Unavailable(String why) {
+            super(why, null, false, false);
+        }
     }
 
-    private void fetch(String clientId, String from, JournalBatcher loop, Promise<Void> done) {
-        fetch(clientId, from, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
-    }
-
-    private void fetch(String clientId, String from, JournalBatcher loop, Promise<Void> done, long deadline) {
-        calls.call(from, SERVICE, clientId.getBytes(StandardCharsets.UTF_8), HANDOVER_TIMEOUT_SECONDS).whenComplete((bytes, failure) ->
-                loop.context().runOnContext(v -> {
+    private void fetch(Moving m, String from, long deadline) {
+        calls.call(from, SERVICE, m.clientId.getBytes(StandardCharsets.UTF_8), HANDOVER_TIMEOUT_SECONDS).whenComplete((bytes, failure) ->
+                m.loop.context().runOnContext(v -> {
                     if (failure == null) {
-                        received(clientId, bytes, from, loop, done);
+                        m.arrived(bytes, from);
                     } else if (!membership.isMember(from)) {
                         // it died while asked: its buddy adopts what it held, the session with it
-                        fetchFromAdopter(clientId, from, loop, done, System.nanoTime() + ADOPTION_WAIT_NANOS);
+                        fetchFromAdopter(m, from, System.nanoTime() + ADOPTION_WAIT_NANOS);
                     } else if (System.nanoTime() < deadline) {
                         // still starting (its services not up yet), or slow: ask again rather than serve a second copy
-                        vertx.setTimer(200, id -> fetch(clientId, from, loop, done, deadline));
+                        vertx.setTimer(200, id -> fetch(m, from, deadline));
                     } else {
-                        log.warn("client {}: node {} did not hand the session over ({}); starting without it", clientId, from,
-                                failure.toString());
-                        done.complete();
+                        m.giveUp("node " + from + " did not hand the session over (" + failure + ")");
                     }
                 }));
     }
@@ -230,7 +271,8 @@ public final class Takeover implements NodeCalls.Service {
             postOffice.subscribe(s, filter, sub);
             loop.record(new Record.Subscribed(clientId, filter, sub.options(), sub.identifier()));
         }));
-        loop.whenDone(() -> {
+        // once durable, not after the turn's forwards: an adoption's re-routed receipts share the turn (see Adoption)
+        loop.whenJournaled(() -> {
             loop.counters().sessionTakenFromNode();
             log.info("client {}: session taken over from node {} ({} queued, {} in flight, {} receipts)", clientId, from,
                     t.queue().size(), t.inflight().size(), t.receipts().size());
@@ -256,12 +298,9 @@ public final class Takeover implements NodeCalls.Service {
         Runnable handOver = () -> {
             Session s = sessions.get(clientId);
             if (s == null || s.movedTo() != null) {
-                Adoption a = adoption;
-                if (a == null) {
-                    answer.complete(NOTHING);
-                } else {
-                    a.handOverFromCopy(clientId).whenComplete((bytes, e) -> answer.complete(e == null ? bytes : NOTHING));
-                }
+                // not here (any more): an adoption installs every session of its copy before it is announced, so a
+                // dead node's copy here holds nothing newer than what was installed, and perhaps something older
+                answer.complete(NOTHING);
             } else {
                 s.run(() -> handOver(s, to, answer));
             }

@@ -42,6 +42,7 @@ public final class JournalBatcher {
     private List<Record> records = new ArrayList<>();
     private List<Runnable> actions = new ArrayList<>();
     private List<Runnable> ownActions = new ArrayList<>();
+    private List<Runnable> journaledActions = new ArrayList<>();
     private Map<String, List<Forward>> forwards = new LinkedHashMap<>();
     /** Flushed batches, oldest first; the head's actions run once its journal append and forwards are done. */
     private final ArrayDeque<Flushed> inFlight = new ArrayDeque<>();
@@ -52,14 +53,17 @@ public final class JournalBatcher {
         final List<Runnable> actions;
         /** Actions that wait for this batch alone ({@link #whenDone}). */
         final List<Runnable> own;
+        /** Actions that wait for this batch's records alone ({@link #whenJournaled}). */
+        final List<Runnable> journaledOnly;
         final long since = System.nanoTime();
         int waitingFor;
         boolean journaled;
         boolean reported;
 
-        Flushed(List<Runnable> actions, List<Runnable> own, int waitingFor) {
+        Flushed(List<Runnable> actions, List<Runnable> own, List<Runnable> journaledOnly, int waitingFor) {
             this.actions = actions;
             this.own = own;
+            this.journaledOnly = journaledOnly;
             this.waitingFor = waitingFor;
         }
     }
@@ -138,6 +142,16 @@ public final class JournalBatcher {
         scheduleFlush();
     }
 
+    /**
+     * Runs the action once the records of this turn are durable (journal and copy), without waiting for any
+     * forward. For work that other nodes' forwards may wait on (an adoption's announcement, an install): this
+     * turn's forwards can wait, through a relay on the receiver, for that very work.
+     */
+    public void whenJournaled(Runnable action) {
+        journaledActions.add(action);
+        scheduleFlush();
+    }
+
     private void scheduleFlush() {
         if (!flushScheduled) {
             flushScheduled = true;
@@ -148,7 +162,7 @@ public final class JournalBatcher {
 
     private void flush() {
         flushScheduled = false;
-        if (records.isEmpty() && actions.isEmpty() && ownActions.isEmpty() && forwards.isEmpty()) {
+        if (records.isEmpty() && actions.isEmpty() && ownActions.isEmpty() && journaledActions.isEmpty() && forwards.isEmpty()) {
             return;
         }
         // the map goes with this batch: later turns' forwards must not join it while it waits for its append
@@ -156,12 +170,16 @@ public final class JournalBatcher {
         if (!out.isEmpty()) {
             forwards = new LinkedHashMap<>();
         }
-        Flushed batch = new Flushed(actions, ownActions.isEmpty() ? List.of() : ownActions, 1 + out.size());
+        Flushed batch = new Flushed(actions, ownActions.isEmpty() ? List.of() : ownActions,
+                journaledActions.isEmpty() ? List.of() : journaledActions, 1 + out.size());
         List<Record> appended = records;
         records = new ArrayList<>();
         actions = new ArrayList<>();
         if (!ownActions.isEmpty()) {
             ownActions = new ArrayList<>();
+        }
+        if (!journaledActions.isEmpty()) {
+            journaledActions = new ArrayList<>();
         }
         inFlight.add(batch);
         // forwards leave once the batch is durable (E1: a receipt is durable before it is routed; otherwise a
@@ -170,6 +188,7 @@ public final class JournalBatcher {
         journal.append(appended, () -> context.runOnContext(v -> {
             batch.journaled = true;
             counters.journalAppended(System.nanoTime() - batch.since);
+            batch.journaledOnly.forEach(Runnable::run);
             out.forEach((node, messages) -> {
                 Lane lane = lanes.computeIfAbsent(node, n -> new Lane());
                 lane.waiting.addAll(messages);

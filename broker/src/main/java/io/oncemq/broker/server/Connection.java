@@ -152,7 +152,9 @@ public final class Connection implements Outlet {
         ConnectParams params = new ConnectParams(cleanStart, expiry, assigned);
         node.claim(clientId, loop)
                 .compose(v -> sessions.attach(clientId, this, loop, old -> ((Connection) old).takenOver()))
-                .onSuccess(s -> resume(s, params));
+                .onSuccess(s -> resume(s, params))
+                .onFailure(e -> refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, e.getMessage()));
     }
 
     private void refuse(MqttConnectReturnCode code, String why) {
