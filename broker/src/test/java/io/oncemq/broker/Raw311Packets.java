@@ -8,6 +8,8 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
+import static io.oncemq.broker.RawClient.packet;
+
 /**
  * Byte builders for MQTT 3.1.1 packets that {@link RawClient} has no method for: CONNECTs with any
  * flags and payload fields, SUBSCRIBE/UNSUBSCRIBE with any header and filters, strings of raw bytes.
@@ -50,24 +52,6 @@ final class Raw311Packets {
     /** One byte, e.g. a requested QoS. */
     static byte[] u8(int value) {
         return new byte[]{(byte) value};
-    }
-
-    /** A packet: the first byte, the remaining length, and the parts of the body in order. */
-    static byte[] packet(int header, byte[]... parts) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            body.writeBytes(p);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(header);
-        int len = body.size();
-        do {
-            int digit = len % 128;
-            len /= 128;
-            out.write(len > 0 ? digit | 0x80 : digit);
-        } while (len > 0);
-        out.writeBytes(body.toByteArray());
-        return out.toByteArray();
     }
 
     /** A CONNECT with any protocol name, level and flags, keep-alive 0, and the given payload fields. */

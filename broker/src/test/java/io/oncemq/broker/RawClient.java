@@ -326,6 +326,29 @@ final class RawClient implements AutoCloseable {
         return c;
     }
 
+    /** A 3.1.1 connection that the broker accepted (CONNACK return code 0). */
+    static RawClient connected311(int port, String clientId, boolean cleanSession) throws IOException {
+        RawClient c = new RawClient(port);
+        org.junit.jupiter.api.Assertions.assertEquals(0, c.connect(clientId, cleanSession, 0, 4).body()[1]);
+        return c;
+    }
+
+    /** Connects at 3.1.1, writes the bytes, and asserts the close (a 3.1.1 server sends no DISCONNECT). */
+    static void assertClosedAfter311(int port, byte[] packet) throws IOException {
+        try (RawClient c = connected311(port, "bad", true)) {
+            c.write(packet);
+            org.junit.jupiter.api.Assertions.assertTrue(c.closedWithin(Duration.ofSeconds(5)),
+                    "closed after " + java.util.HexFormat.of().formatHex(packet));
+        }
+    }
+
+    /** Connects at 5.0, writes the bytes, and asserts DISCONNECT with the reason code and then the close. */
+    static void assertDisconnectedAfter5(int port, byte[] afterConnect, int reason) throws IOException {
+        try (RawClient c = connected5(port, "bad")) {
+            c.assertDisconnectedAfter(afterConnect, reason);
+        }
+    }
+
     /** Writes the bytes; the broker's next packet must be DISCONNECT with the reason code, then the close. */
     void assertDisconnectedAfter(byte[] bytes, int reason) throws IOException {
         write(bytes);

@@ -25,9 +25,7 @@ class Spec1_5DataRepresentationTest {
 
     /** Connects at 5.0, writes the bytes, and asserts DISCONNECT with the reason code and then the close. */
     private void assertDisconnectedWith(byte[] afterConnect, int reason) throws Exception {
-        try (RawClient c = RawClient.connected5(node.port(), "bad")) {
-            c.assertDisconnectedAfter(afterConnect, reason);
-        }
+        RawClient.assertDisconnectedAfter5(node.port(), afterConnect, reason);
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.oncemq.broker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Map;
@@ -27,16 +26,11 @@ class Spec311_2_PacketFormatTest {
     final TestNode node = new TestNode(Map.of("max-inflight", String.valueOf(MAX_INFLIGHT)));
 
     private RawClient connected(String id) throws Exception {
-        RawClient c = new RawClient(node.port());
-        assertEquals(0, c.connect(id, true, 0, 4).body()[1]);
-        return c;
+        return RawClient.connected311(node.port(), id, true);
     }
 
     private void assertClosedAfter(byte[] packet) throws Exception {
-        try (RawClient c = connected("bad")) {
-            c.write(packet);
-            assertTrue(c.closedWithin(Duration.ofSeconds(5)), "closed after " + HexFormat.of().formatHex(packet));
-        }
+        RawClient.assertClosedAfter311(node.port(), packet);
     }
 
     @Test

@@ -18,23 +18,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** MQTT 3.1.1 §3.10 UNSUBSCRIBE and §3.11 UNSUBACK. */
 class Spec311_3_10UnsubscribeTest {
 
-    private static final Duration CLOSE = Duration.ofSeconds(5);
     private static final Duration QUIET = Duration.ofMillis(300);
 
     @RegisterExtension
     final TestNode node = new TestNode();
 
     private RawClient connected(String id, boolean clean) throws Exception {
-        RawClient c = new RawClient(node.port());
-        assertEquals(0, c.connect(id, clean, 0, 4).body()[1]);
-        return c;
+        return RawClient.connected311(node.port(), id, clean);
     }
 
     private void assertClosedAfter(byte[] packet) throws Exception {
-        try (RawClient c = connected("bad", true)) {
-            c.write(packet);
-            assertTrue(c.closedWithin(CLOSE), "closed after " + HexFormat.of().formatHex(packet));
-        }
+        RawClient.assertClosedAfter311(node.port(), packet);
     }
 
     /** The packet as hex: first byte, remaining length, body. */

@@ -60,9 +60,7 @@ class Spec311_3_3PublishTest {
     }
 
     private RawClient raw(String id) throws Exception {
-        RawClient c = new RawClient(node.port());
-        assertEquals(0, c.connect(id, true, 0, 4).body()[1]);
-        return c;
+        return RawClient.connected311(node.port(), id, true);
     }
 
     @Test

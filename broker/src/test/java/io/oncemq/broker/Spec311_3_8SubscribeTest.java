@@ -21,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** MQTT 3.1.1 §3.8 SUBSCRIBE and §3.9 SUBACK. */
 class Spec311_3_8SubscribeTest {
 
-    private static final Duration CLOSE = Duration.ofSeconds(5);
     private static final Duration QUIET = Duration.ofMillis(300);
     private static final int MAX_LEVELS = 8;
 
@@ -29,16 +28,11 @@ class Spec311_3_8SubscribeTest {
     final TestNode node = new TestNode(Map.of("max-topic-levels", String.valueOf(MAX_LEVELS)));
 
     private RawClient connected(String id) throws Exception {
-        RawClient c = new RawClient(node.port());
-        assertEquals(0, c.connect(id, true, 0, 4).body()[1]);
-        return c;
+        return RawClient.connected311(node.port(), id, true);
     }
 
     private void assertClosedAfter(byte[] packet) throws Exception {
-        try (RawClient c = connected("bad")) {
-            c.write(packet);
-            assertTrue(c.closedWithin(CLOSE), "closed after " + HexFormat.of().formatHex(packet));
-        }
+        RawClient.assertClosedAfter311(node.port(), packet);
     }
 
     /** The SUBACK as hex: first byte, remaining length, body. */

@@ -20,9 +20,7 @@ class Spec311_4_OperationalBehaviourTest {
     final TestNode node = new TestNode();
 
     private RawClient connected(String id) throws Exception {
-        RawClient c = new RawClient(node.port());
-        assertEquals(0, c.connect(id, true, 0, 4).body()[1]);
-        return c;
+        return RawClient.connected311(node.port(), id, true);
     }
 
     @Test

@@ -20,9 +20,7 @@ class Spec3_10UnsubscribeTest {
     final TestNode node = new TestNode();
 
     private void assertDisconnectedWith(byte[] afterConnect, int reason) throws Exception {
-        try (RawClient c = RawClient.connected5(node.port(), "bad")) {
-            c.assertDisconnectedAfter(afterConnect, reason);
-        }
+        RawClient.assertDisconnectedAfter5(node.port(), afterConnect, reason);
     }
 
     @Test

@@ -108,7 +108,7 @@ class WebSocketInputTest {
             ws.send(connectPacket("two-in-one"), true);
             assertArrayEquals(CONNACK, ws.awaitBytes(4));
             byte[] s = subscribe(0x82, 1, "a/b", 1);
-            byte[] p = Raw311Packets.packet(0xC0); // PINGREQ
+            byte[] p = RawClient.packet(0xC0); // PINGREQ
             byte[] both = new byte[s.length + p.length];
             System.arraycopy(s, 0, both, 0, s.length);
             System.arraycopy(p, 0, both, s.length, p.length);

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -64,11 +67,21 @@ class LocalClusterScriptTest {
         assertTrue(run("list").lines().anyMatch(l -> l.startsWith("node-2") && l.contains(" stopped ")));
     }
 
+    /** Waits, bounded, until the log holds the text: woken by each change in its folder, not by a timer. */
     private static void awaitLine(Path log, String text) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.readString(log).contains(text)) {
-            assertTrue(System.nanoTime() < deadline, "no '" + text + "' in " + log + ":\n" + Files.readString(log));
-            Thread.sleep(100); // polling the log with a deadline
+        try (WatchService watch = log.getFileSystem().newWatchService()) {
+            // registered before the first read, so a line written in between still wakes us
+            log.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            while (!Files.readString(log).contains(text)) {
+                long left = deadline - System.nanoTime();
+                assertTrue(left > 0, "no '" + text + "' in " + log + ":\n" + Files.readString(log));
+                WatchKey key = watch.poll(left, TimeUnit.NANOSECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.oncemq.broker.server;
 
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -16,22 +15,18 @@ import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.journal.Record;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
-import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRelReasonCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
- * One client's network connection: CONNECT and takeover, then each packet handed to the session's flows.
+ * One client's network connection: CONNECT (let in by {@link Admission}) and takeover, then each packet handed to the session's flows.
  * Runs on the event loop that accepted the socket, which owns the session while it is attached.
  */
 public final class Connection implements Outlet {
@@ -50,6 +45,7 @@ public final class Connection implements Outlet {
     private final InboundPublishes inbound;
     private final ClientSocket socket;
     private final Denials denials;
+    private final Admission admission;
     private String clientId;
     private boolean v5;
     private Session session;
@@ -72,6 +68,7 @@ public final class Connection implements Outlet {
         this.inbound = new InboundPublishes(this, postOffice, config, loop);
         this.socket = new ClientSocket(endpoint, node.fence());
         this.denials = new Denials(node.access().counters(), this);
+        this.admission = new Admission(this, node);
     }
 
     private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {
@@ -82,28 +79,13 @@ public final class Connection implements Outlet {
         socket.webSocketFrames(config.maxPacketSize() + MqttVerticle.MQTT_HEADER_BYTES);
         v5 = endpoint.protocolVersion() == 5;
         clientId = endpoint.clientIdentifier();
-        MqttProperties connect = endpoint.connectProperties();
-        limits = ClientLimits.of(v5, connect, config.topicAliasMaximum());
-        if (endpoint.will() != null && endpoint.will().isWillFlag() && endpoint.will().getWillQos() > 2) {
-            malformedConnect("Will QoS 3"); // MQTT-3.1.2-12: the codec lets it through
-            return;
-        }
-        if (clientId != null && clientId.getBytes(StandardCharsets.UTF_8).length > config.maxClientIdLength()) {
-            // the codec checks the length at 3.1 only: max-client-id-length holds here (MQTT-3.1.3-8)
-            refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
-                    "client id longer than max-client-id-length " + config.maxClientIdLength());
-            return;
-        }
-        if (v5 && connect.getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
-            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD, "enhanced authentication is not offered");
+        limits = ClientLimits.of(v5, endpoint.connectProperties(), config.topicAliasMaximum());
+        if (!admission.wellFormed()) {
             return;
         }
         endpoint.closeHandler(v -> closed = true); // until admitted: the password check may outlast the socket
-        MqttAuth auth = endpoint.auth();
-        Future<Login> login = config.listeners().tlsUseCnAsUsername() && endpoint.isSsl()
-                ? Future.succeededFuture(node.access().certified(PeerCertificate.commonName(endpoint)))
-                : node.access().login(auth == null ? null : auth.getUsername(), auth == null ? null : auth.getPassword(), endpoint.remoteAddress());
-        login.onSuccess(this::admit)
+        admission.login()
+                .onSuccess(this::admit)
                 .onFailure(t -> {
                     log.error("client {}: password check failed; closing connection", clientId, t);
                     closeQuietly();
@@ -116,13 +98,7 @@ public final class Connection implements Outlet {
             return;
         }
         if (!login.accepted()) {
-            node.access().refused();
-            // a later CONNACK slows down guessing; a timer, so the loop keeps serving others meanwhile
-            loop.context().owner().setTimer(Login.REFUSAL_DELAY_MILLIS, id -> {
-                if (!closed) {
-                    refuse(login.refusal(v5), login.reason() + (login.user() == null ? "" : " (user " + login.user() + ")"));
-                }
-            });
+            admission.refuseLater(login);
             return;
         }
         boolean assigned = clientId == null || clientId.isEmpty();
@@ -132,16 +108,7 @@ public final class Connection implements Outlet {
             endpoint.setClientIdentifier(clientId);
         }
         access = node.access().access(login.user(), clientId);
-        MqttWill will = endpoint.will();
-        if (will != null && will.isWillFlag() && !access.mayWrite(will.getWillTopic())) {
-            node.access().counters().deniedPublish(); // a will the client may not publish is refused as Mosquitto does
-            refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5 : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
-                    "will topic " + will.getWillTopic() + " is not writable by this client");
-            return;
-        }
-        if (!node.connections().tryOpen()) {
-            refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-                    "max-connections " + config.maxConnections() + " reached");
+        if (!admission.opens(access)) {
             return;
         }
         counted = true;
@@ -155,25 +122,6 @@ public final class Connection implements Outlet {
                 .onSuccess(s -> resume(s, params))
                 .onFailure(e -> refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
                         : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, e.getMessage()));
-    }
-
-    private void refuse(MqttConnectReturnCode code, String why) {
-        log.warn("client {}: CONNECT refused ({}): {}", clientId, code, why);
-        if (v5) {
-            endpoint.reject(code, limits.connackReason(why));
-        } else {
-            endpoint.reject(code);
-        }
-    }
-
-    /** A CONNECT the codec accepted but the protocol forbids: CONNACK 0x81 at 5.0, and the close (MQTT-3.1.4-1). */
-    private void malformedConnect(String why) {
-        if (v5) {
-            refuse(MqttConnectReturnCode.CONNECTION_REFUSED_MALFORMED_PACKET, why);
-        } else {
-            log.warn("client {}: malformed CONNECT ({}); closing connection", clientId, why);
-            closeQuietly(); // 3.1.1 has no CONNACK code for a malformed packet
-        }
     }
 
     /**
@@ -377,7 +325,7 @@ public final class Connection implements Outlet {
         closeQuietly();
     }
 
-    private void closeQuietly() {
+    void closeQuietly() {
         try {
             endpoint.close();
         } catch (IllegalArgumentException alreadyClosed) {
@@ -457,6 +405,10 @@ public final class Connection implements Outlet {
 
     JournalBatcher loop() {
         return loop;
+    }
+
+    boolean closed() {
+        return closed;
     }
 
     private static MqttProperties.IntegerProperty intProp(MqttPropertyType type, int value) {

@@ -14,7 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,10 +53,10 @@ class ClusterPauseTest {
         closeables.add(pace::shutdownNow);
 
         // the paused node's clients: one stays through the pause, two notice it and move
-        Tally stay = subscriber(nodes, 0, "pause-sub-stay", 60, deadline);
-        Tally move = subscriber(nodes, 0, "pause-sub-move", 2, deadline);
-        Tally other = subscriber(nodes, 2, "pause-sub-other", 30, deadline);
-        List<Tally> subs = List.of(stay, move, other);
+        Subscriber stay = subscriber(nodes, 0, "pause-sub-stay", 60, deadline);
+        Subscriber move = subscriber(nodes, 0, "pause-sub-move", 2, deadline);
+        Subscriber other = subscriber(nodes, 2, "pause-sub-other", 30, deadline);
+        List<Subscriber> subs = List.of(stay, move, other);
         List<Publisher> pubs = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
             Link l = link(nodes, i, "pause-pub-" + i).keepAlive(i == 0 ? 2 : 30);
@@ -114,7 +113,7 @@ class ClusterPauseTest {
         int[] accepted = pubs.stream().mapToInt(p -> p.handedOver).toArray();
         long lost = 0;
         long duplicated = 0;
-        for (Tally s : subs) {
+        for (Subscriber s : subs) {
             s.awaitComplete(accepted, 120_000);
             lost += s.missing(accepted);
             duplicated += s.duplicated();
@@ -185,105 +184,37 @@ class ClusterPauseTest {
         }
     }
 
-    /** What one subscriber got: a count per publisher and number. */
-    private static final class Tally {
+    /** One subscriber's link and what it got: a count per publisher and number ("publisher:number" payloads). */
+    private static final class Subscriber extends Tally {
         final Link link;
-        final AtomicIntegerArray[] counts = new AtomicIntegerArray[NODES];
-        volatile int received;
 
-        Tally(Link link) {
+        Subscriber(Link link) {
+            super(NODES, MAX_PER_PUBLISHER, Numbered::publisherColonNumber);
             this.link = link;
-            for (int i = 0; i < NODES; i++) {
-                counts[i] = new AtomicIntegerArray(MAX_PER_PUBLISHER + 1);
-            }
-            link.onMessage(m -> {
-                String payload = new String(m.getPayload(), StandardCharsets.UTF_8); // publisher:number
-                int colon = payload.indexOf(':');
-                int publisher = Integer.parseInt(payload.substring(0, colon));
-                int number = Integer.parseInt(payload.substring(colon + 1));
-                counts[publisher].incrementAndGet(number);
-                synchronized (this) {
-                    received++;
-                    notifyAll();
-                }
-            });
-        }
-
-        synchronized boolean awaitReceived(int atLeast, long timeoutMillis) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + timeoutMillis;
-            while (received < atLeast) {
-                long left = deadline - System.currentTimeMillis();
-                if (left <= 0) {
-                    return false;
-                }
-                wait(left);
-            }
-            return true;
-        }
-
-        long missing(int[] accepted) {
-            long m = 0;
-            for (int p = 0; p < NODES; p++) {
-                for (int i = 1; i <= accepted[p]; i++) {
-                    m += counts[p].get(i) == 0 ? 1 : 0;
-                }
-            }
-            return m;
-        }
-
-        long duplicated() {
-            long d = 0;
-            for (AtomicIntegerArray c : counts) {
-                for (int i = 1; i < c.length(); i++) {
-                    d += Math.max(0, c.get(i) - 1);
-                }
-            }
-            return d;
-        }
-
-        boolean awaitComplete(int[] accepted, long timeoutMillis) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + timeoutMillis;
-            while (missing(accepted) > 0) {
-                int seen = received;
-                long left = deadline - System.currentTimeMillis();
-                if (left <= 0) {
-                    return false;
-                }
-                awaitReceived(seen + 1, Math.min(left, 1000));
-            }
-            return true;
+            link.onMessage(m -> count(m.getPayload()));
         }
 
         String describe(int[] accepted) {
             StringBuilder b = new StringBuilder(link.client().getClientId()).append(':');
             for (int p = 0; p < NODES; p++) {
-                List<Integer> missing = new ArrayList<>();
-                List<Integer> twice = new ArrayList<>();
-                for (int i = 1; i < counts[p].length(); i++) {
-                    int c = counts[p].get(i);
-                    if (c == 0 && i <= accepted[p] && missing.size() < 10) {
-                        missing.add(i);
-                    } else if (c > 1 && twice.size() < 10) {
-                        twice.add(i);
-                    }
-                }
-                b.append(" pause/").append(p).append(" missing ").append(missing).append(" twice ").append(twice);
+                b.append(" pause/").append(p).append(" missing ").append(firstMissing(p, accepted[p], 10))
+                        .append(" twice ").append(firstDuplicated(p, 10));
             }
             return b.append('\n').toString();
         }
     }
 
-    private Tally subscriber(List<BrokerProcess> nodes, int preferred, String clientId, int keepAlive, long deadline) throws Exception {
+    private Subscriber subscriber(List<BrokerProcess> nodes, int preferred, String clientId, int keepAlive, long deadline) throws Exception {
         Link l = link(nodes, preferred, clientId).keepAlive(keepAlive);
-        Tally t = new Tally(l);
+        Subscriber t = new Subscriber(l);
         l.connect(deadline);
         l.client().subscribe("pause/+", 2).waitForCompletion(10_000);
         return t;
     }
 
     /** Waits until each subscriber got {@code more} messages more than now. */
-    private static void flows(List<Tally> subs, int more, long timeoutMillis, List<BrokerProcess> nodes) throws InterruptedException {
-        for (Tally s : subs) {
+    private static void flows(List<Subscriber> subs, int more, long timeoutMillis, List<BrokerProcess> nodes) throws InterruptedException {
+        for (Subscriber s : subs) {
             int target = s.received + more;
             assertTrue(s.awaitReceived(target, timeoutMillis),
                     () -> s.link.client().getClientId() + " got no traffic (" + s.received + " < " + target + ")\n" + tails(nodes));
@@ -329,7 +260,7 @@ class ClusterPauseTest {
         return NodeJvms.startCluster(folder, closeables, NODES, "pause", "--config", config.toString());
     }
 
-    private static String describe(List<Tally> subs, int[] accepted) {
+    private static String describe(List<Subscriber> subs, int[] accepted) {
         StringBuilder b = new StringBuilder("accepted per publisher ").append(java.util.Arrays.toString(accepted)).append('\n');
         subs.forEach(s -> b.append(s.describe(accepted)));
         return b.toString();

@@ -7,12 +7,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,36 +114,15 @@ class CrashTest {
         }
     }
 
-    /** Counts each number it receives. */
-    static final class Subscriber {
-        final AtomicIntegerArray counts;
-        volatile int received;
+    /** A subscriber to one publisher's numbers ("number" payloads). */
+    static final class Subscriber extends Tally {
         /** Numbers 1..expected must all arrive: n, or fewer when the publisher stopped early. */
         private volatile int expected;
 
         Subscriber(Link link, int n) {
-            counts = new AtomicIntegerArray(n + 1);
+            super(1, n, Numbered::number);
             expected = n;
-            link.onMessage(m -> {
-                int number = Integer.parseInt(new String(m.getPayload(), StandardCharsets.UTF_8));
-                counts.incrementAndGet(number);
-                synchronized (this) {
-                    received++;
-                    notifyAll();
-                }
-            });
-        }
-
-        synchronized boolean awaitReceived(int atLeast, long timeoutMillis) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + timeoutMillis;
-            while (received < atLeast) {
-                long left = deadline - System.currentTimeMillis();
-                if (left <= 0) {
-                    return false;
-                }
-                wait(left);
-            }
-            return true;
+            link.onMessage(m -> count(m.getPayload()));
         }
 
         /**
@@ -167,55 +144,22 @@ class CrashTest {
         }
 
         int missing() {
-            int m = 0;
-            for (int i = 1; i <= expected; i++) {
-                m += counts.get(i) == 0 ? 1 : 0;
-            }
-            return m;
+            return missing(new int[] {expected});
         }
 
         /** The first missing numbers, for a failure message. */
         List<Integer> firstMissing(int max) {
-            List<Integer> out = new ArrayList<>();
-            for (int i = 1; i <= expected && out.size() < max; i++) {
-                if (counts.get(i) == 0) {
-                    out.add(i);
-                }
-            }
-            return out;
+            return firstMissing(0, expected, max);
         }
 
         /** The first numbers received more than once, for a failure message. */
         List<Integer> firstDuplicated(int max) {
-            List<Integer> out = new ArrayList<>();
-            for (int i = 1; i < counts.length() && out.size() < max; i++) {
-                if (counts.get(i) > 1) {
-                    out.add(i);
-                }
-            }
-            return out;
-        }
-
-        int duplicated() {
-            int d = 0;
-            for (int i = 1; i < counts.length(); i++) {
-                d += Math.max(0, counts.get(i) - 1);
-            }
-            return d;
+            return firstDuplicated(0, max);
         }
 
         /** Waits until no number is missing, or the timeout passes. */
         boolean awaitComplete(long timeoutMillis) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + timeoutMillis;
-            while (missing() > 0) {
-                int seen = received;
-                long left = deadline - System.currentTimeMillis();
-                if (left <= 0) {
-                    return false;
-                }
-                awaitReceived(seen + 1, Math.min(left, 1000));
-            }
-            return true;
+            return awaitComplete(new int[] {expected}, timeoutMillis);
         }
     }
 

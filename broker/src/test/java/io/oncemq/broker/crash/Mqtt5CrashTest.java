@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,13 +53,9 @@ class Mqtt5CrashTest {
         closeables.add(broker);
         broker.start();
 
-        AtomicIntegerArray counts = new AtomicIntegerArray(n + 1);
-        Semaphore received = new Semaphore(0);
+        Tally tally = new Tally(1, n, Tally.Numbered::number);
         Mqtt5AsyncClient sub = client(broker, "crash5-sub");
-        sub.publishes(MqttGlobalPublishFilter.ALL, p -> {
-            counts.incrementAndGet(Integer.parseInt(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
-            received.release();
-        });
+        sub.publishes(MqttGlobalPublishFilter.ALL, p -> tally.count(p.getPayloadAsBytes()));
         connect(sub);
         sub.subscribeWith().topicFilter("crash5/q2").qos(MqttQos.EXACTLY_ONCE).send().get(10, TimeUnit.SECONDS);
 
@@ -95,9 +90,8 @@ class Mqtt5CrashTest {
         int done = 0;
         int seen = 0;
         for (int k = 0; k < kills && seen < n; k++) {
-            int more = 1 + random.nextInt(Math.max(1, n / (kills + 1)));
-            assertTrue(received.tryAcquire(more, 60, TimeUnit.SECONDS), "deliveries stalled before kill " + (k + 1));
-            seen += more;
+            seen += 1 + random.nextInt(Math.max(1, n / (kills + 1)));
+            assertTrue(tally.awaitReceived(seen, 60_000), "deliveries stalled before kill " + (k + 1));
             broker.kill();
             done++;
             broker.start();
@@ -105,26 +99,12 @@ class Mqtt5CrashTest {
         publisher.join(TimeUnit.MINUTES.toMillis(5));
         assertNull(failure.get(), () -> "publisher: " + failure.get() + "\n" + broker.tail());
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (missing(counts) > 0 && System.nanoTime() < deadline) {
-            received.tryAcquire(1, 1, TimeUnit.SECONDS);
-        }
-        int duplicated = 0;
-        for (int i = 1; i <= n; i++) {
-            duplicated += Math.max(0, counts.get(i) - 1);
-        }
+        int[] expected = {n};
+        tally.awaitComplete(expected, 60_000);
         System.out.printf("mqtt5 crash test: %d kills (seed %d); QoS 2: %d published, %d lost, %d duplicated%n",
-                done, seed, n, missing(counts), duplicated);
+                done, seed, n, tally.missing(expected), tally.duplicated());
         assertTrue(done >= Math.min(kills, 1), "the broker was killed");
-        assertEquals(0, duplicated, "QoS 2 duplicates");
-        assertEquals(0, missing(counts), "QoS 2 lost");
-    }
-
-    private static int missing(AtomicIntegerArray counts) {
-        int m = 0;
-        for (int i = 1; i < counts.length(); i++) {
-            m += counts.get(i) == 0 ? 1 : 0;
-        }
-        return m;
+        assertEquals(0, tally.duplicated(), "QoS 2 duplicates");
+        assertEquals(0, tally.missing(expected), "QoS 2 lost");
     }
 }
