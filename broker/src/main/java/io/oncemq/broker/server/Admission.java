@@ -90,6 +90,12 @@ final class Admission {
         return true;
     }
 
+    /** The session could not be claimed (it is on a node that cannot hand it over now): the client may retry. */
+    void unavailable(String why) {
+        refuse(connection.v5() ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
+                : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, why);
+    }
+
     private void refuse(MqttConnectReturnCode code, String why) {
         log.warn("client {}: CONNECT refused ({}): {}", connection.clientId(), code, why);
         if (connection.v5()) {

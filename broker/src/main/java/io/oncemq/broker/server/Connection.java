@@ -120,8 +120,7 @@ public final class Connection implements Outlet {
         node.claim(clientId, loop)
                 .compose(v -> sessions.attach(clientId, this, loop, old -> ((Connection) old).takenOver()))
                 .onSuccess(s -> resume(s, params))
-                .onFailure(e -> refuse(v5 ? MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5
-                        : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, e.getMessage()));
+                .onFailure(e -> admission.unavailable(e.getMessage()));
     }
 
     /**
