@@ -7,6 +7,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +76,18 @@ class ClusterFailoverTest {
                 + "%d lost, %d duplicated%n", done, NODES, seed, n, sub.received, sub.missing(), sub.duplicated());
         assertTrue(done >= Math.min(kills, 1), "nodes were killed");
         assertEquals(0, sub.duplicated(), () -> "QoS 2 duplicates " + sub.firstDuplicated(20) + "\n" + NodeJvms.tails(nodes));
-        assertTrue(complete, "QoS 2 lost " + sub.missing() + " " + sub.firstMissing(20) + "\n" + NodeJvms.tails(nodes));
+        assertTrue(complete, () -> "QoS 2 lost " + sub.missing() + " " + sub.firstMissing(20) + handedOverAt(pub, sub.firstMissing(20))
+                + "\n" + NodeJvms.tails(nodes));
+    }
+
+    /** When the publisher handed each lost number over, to find its moment in the nodes' logs. */
+    private static String handedOverAt(CrashTest.Publisher pub, List<Integer> lost) {
+        DateTimeFormatter clock = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+        StringBuilder out = new StringBuilder("; handed over at");
+        for (int number : lost) {
+            out.append(' ').append(number).append('@').append(clock.format(Instant.ofEpochMilli(pub.handedAt.get(number))));
+        }
+        return out.toString();
     }
 
     private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {

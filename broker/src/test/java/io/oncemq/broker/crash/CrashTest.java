@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,8 @@ class CrashTest {
         /** The last number to publish: n, or fewer once {@link #stop()} is called. */
         private volatile int last;
         volatile int handedOver;
+        /** When each number was handed to the client (epoch millis), to place a lost one among the kills in the logs. */
+        final AtomicLongArray handedAt;
         volatile Throwable failure;
         /** The highest number it may publish now (a test paces the stream by raising it). */
         private int allowed = Integer.MAX_VALUE;
@@ -57,6 +60,7 @@ class CrashTest {
             this.n = n;
             this.minutes = minutes;
             this.last = n;
+            this.handedAt = new AtomicLongArray(n + 1);
             link.onDelivered(window::release);
         }
 
@@ -97,6 +101,7 @@ class CrashTest {
                     }
                     try {
                         link.client().publish(topic, String.valueOf(next).getBytes(StandardCharsets.UTF_8), qos, false);
+                        handedAt.set(next, System.currentTimeMillis());
                         handedOver = next++;
                     } catch (MqttException notSent) {
                         // Paho did not take it (not connected): the same number is tried again, it is no duplicate
