@@ -244,6 +244,7 @@ public final class ClusterNode implements AutoCloseable {
                       Consumer<Object> closeConnection) {
         ForwardIntake intake = new ForwardIntake(postOffice, sessions, home, calls.caller(), state.acceptedForwards());
         takeover = new Takeover(membership, owners, calls, sessions, postOffice, intake, vertx, closeConnection);
+        intake.claimsFrom(takeover::claimUnderWay);
         Adoption adoption = new Adoption(replicas, membership, owners, routeTable, sessions, postOffice, intake, takeover, home, vertx);
         forwarding.deliverLocallyTo(intake, adoption);
         // the life that ended and its copy are read now, on the event thread, before a restart under the same

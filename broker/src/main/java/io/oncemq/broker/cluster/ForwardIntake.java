@@ -19,6 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 /**
  * Takes the messages other nodes forward here: each reaches each of this node's sessions once, however
@@ -32,6 +36,8 @@ public final class ForwardIntake implements NodeCalls.Service {
     private static final Set<String> ALL = Set.of();
     private static final byte[] DONE = new byte[0];
     private static final CompletableFuture<byte[]> DONE_ALREADY = CompletableFuture.completedFuture(DONE);
+    /** How long a relay waits for the hand-over of its session to this node. */
+    private static final long ARRIVAL_WAIT_MILLIS = 5_000;
 
     private final PostOffice postOffice;
     private final SessionRegistry sessions;
@@ -44,6 +50,8 @@ public final class ForwardIntake implements NodeCalls.Service {
      * would hold every node's forwards here, the adoption that would free it among them).
      */
     private final Map<String, CompletableFuture<byte[]>> lastAnswer = new HashMap<>();
+    /** The claim of a client id under way here, or null ({@link Takeover}). */
+    private volatile Function<String, Future<Void>> claims = clientId -> null;
 
     /** {@code accepted}: the ids replayed from the journal, per origin; {@code self}: this node's caller name. */
     public ForwardIntake(PostOffice postOffice, SessionRegistry sessions, JournalBatcher loop, String self,
@@ -55,10 +63,47 @@ public final class ForwardIntake implements NodeCalls.Service {
         accepted.forEach((origin, ids) -> ids.forEach(id -> entries(origin).put(id, ALL)));
     }
 
+    /** Where to look for claims under way (set once the takeover exists). */
+    void claimsFrom(Function<String, Future<Void>> claims) {
+        this.claims = claims;
+    }
+
     @Override
     public CompletableFuture<byte[]> handle(String caller, byte[] body) {
         List<Forward> batch = ForwardCodec.decode(body, caller);
         CompletableFuture<byte[]> durable = new CompletableFuture<>();
+        Future<?> arriving = sessionsArriving(batch);
+        if (arriving == null) {
+            take(caller, batch, durable);
+        } else {
+            // a relay for a session whose hand-over to this node is under way: it would find no session and be
+            // dropped; it waits for the install (bounded: a hand-over that waits for this very forward ends first)
+            Promise<Void> waited = Promise.promise();
+            arriving.onComplete(x -> waited.tryComplete());
+            loop.context().owner().setTimer(ARRIVAL_WAIT_MILLIS, id -> waited.tryComplete());
+            waited.future().onComplete(x -> take(caller, batch, durable));
+        }
+        return durable;
+    }
+
+    /** The claims under way here of the sessions this batch is relayed to, or null if none. */
+    private Future<?> sessionsArriving(List<Forward> batch) {
+        List<Future<Void>> pending = null;
+        for (Forward f : batch) {
+            for (Forward.SessionTarget t : f.sessions()) {
+                Future<Void> claim = claims.apply(t.clientId());
+                if (claim != null && !claim.isComplete()) {
+                    if (pending == null) {
+                        pending = new ArrayList<>(1);
+                    }
+                    pending.add(claim);
+                }
+            }
+        }
+        return pending == null ? null : Future.join(pending);
+    }
+
+    private void take(String caller, List<Forward> batch, CompletableFuture<byte[]> durable) {
         loop.context().runOnContext(v -> {
             List<Runnable> dispatches = new ArrayList<>(batch.size());
             synchronized (ledger) {
@@ -75,7 +120,6 @@ public final class ForwardIntake implements NodeCalls.Service {
                 earlier.whenComplete((x, e) -> durable.complete(DONE));
             });
         });
-        return durable;
     }
 
     private void accept(Forward f, List<Runnable> dispatches) {

@@ -86,6 +86,11 @@ public final class Takeover implements NodeCalls.Service {
         return done.future();
     }
 
+    /** The claim of the client id under way here (a connection's, or an adoption's install), or null. */
+    Future<Void> claimUnderWay(String clientId) {
+        return claiming.get(clientId);
+    }
+
     /**
      * An adoption is about to install the client id's session here: connections for it wait for the install
      * instead of starting afresh. Complete the promise once installed.
