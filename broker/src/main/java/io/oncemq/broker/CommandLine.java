@@ -11,7 +11,7 @@ public final class CommandLine {
     static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N|off] [--data DIR] [--durability page-cache|fsync]"
             + " [--password-file FILE] [--acl-file FILE] [--allow-anonymous true|false] [--http-port N]"
             + " [--tls-port N --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-client-auth none|request|require]]"
-            + " [--ws-port N] [--wss-port N]"
+            + " [--ws-port N] [--wss-port N] [--shutdown-grace SECONDS]"
             + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME] [--cold-start-wait SECONDS]]";
 
     private CommandLine() {
@@ -51,6 +51,7 @@ public final class CommandLine {
                 case "--tls-port", "--ws-port", "--wss-port", "--tls-cert", "--tls-key", "--tls-client-ca", "--tls-client-auth" ->
                         flags.put(flag.substring(2), value);
                 case "--http-port" -> flags.put("http-port", value);
+                case "--shutdown-grace" -> flags.put("shutdown-grace", value);
                 default -> throw new ConfigException("unknown flag '" + flag + "': " + USAGE);
             }
         }

@@ -45,13 +45,15 @@ import java.util.TreeSet;
  *                              {@code tls-client-auth}, {@code tls-use-cn-as-username}; see {@link Listeners}
  * @param monitor               the HTTP listener (metrics, health, admin API, status page) and the $SYS topics
  *                              ({@code http-port}, {@code http-host}, {@code admin-token}, {@code sys-interval})
+ * @param shutdownGraceSeconds  on SIGTERM, how long connections may finish the handshakes in flight before they are
+ *                              closed ({@code shutdown-grace}, default 2); see {@link Node#stop}
  */
 public record Config(int port, String host, Path dataDir, Durability durability, int eventLoops,
                      int maxInflight, int maxQueued, int maxPacketSize, int maxClientIdLength,
                      int connectTimeoutSeconds, long compactAfterRecords, int receiveMaximum, int topicAliasMaximum,
                      int maxConnections, int maxTopicLength, int maxTopicLevels, int maxSubscriptions,
                      int maxKeepAlive, Path passwordFile, Path aclFile, Boolean allowAnonymous, ClusterOptions cluster,
-                     Listeners listeners, MonitorOptions monitor) {
+                     Listeners listeners, MonitorOptions monitor, int shutdownGraceSeconds) {
 
     /** Largest max-packet-size: a message, its topic and properties must fit one journal record. */
     public static final int MAX_PACKET_SIZE = 3 * 1024 * 1024;
@@ -66,7 +68,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "cold-start-wait",
             "tls-port", "ws-port", "wss-port", "tls-cert", "tls-key", "tls-client-ca", "tls-client-auth",
             "tls-use-cn-as-username",
-            "http-port", "http-host", "admin-token", "sys-interval");
+            "http-port", "http-host", "admin-token", "sys-interval",
+            "shutdown-grace");
 
     public static Config defaults() {
         return from(Map.of());
@@ -104,7 +107,8 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 s.allowAnonymous(),
                 s.cluster(),
                 s.listeners(),
-                s.monitor());
+                s.monitor(),
+                s.intIn("shutdown-grace", 2, 0, 60, "seconds, 0-60"));
     }
 
     /** The port of a listener, {@link Listeners#OFF} when it is not opened. */

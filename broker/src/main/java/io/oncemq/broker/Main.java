@@ -31,7 +31,7 @@ public final class Main {
         }
         Logger log = LoggerFactory.getLogger(Main.class);
         Node node = new Node(config);
-        // SIGTERM / Ctrl-C: close listeners, flush and close the journal
+        // any other exit (System.exit after a failed start): the same stop; it waits for one already under way
         Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "oncemq-shutdown"));
         try {
             node.start();
@@ -41,6 +41,17 @@ public final class Main {
         } catch (RuntimeException e) {
             log.error("start-up failed: {}", e.getMessage(), e);
             System.exit(1);
+        }
+        for (String name : new String[]{"TERM", "INT"}) {
+            try {
+                // handled, not left to the JVM, so a stop that ran in order exits with 0 instead of 143 (README, Graceful stop)
+                Signal.handle(new Signal(name), s -> {
+                    node.stop();
+                    System.exit(0);
+                });
+            } catch (IllegalArgumentException e) {
+                log.warn("SIG{} cannot be caught in this JVM ({}): the shutdown hook stops the node", name, e.getMessage());
+            }
         }
         try {
             // SIGHUP re-reads the password and ACL files, as Mosquitto does; connections stay open

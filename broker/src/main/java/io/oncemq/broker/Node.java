@@ -63,6 +63,16 @@ public final class Node {
     private volatile boolean clusterJoined;
     private volatile boolean listenersUp;
     private volatile int httpPort = -1;
+    private String mqttDeployment;
+    private Context homeContext;
+    private JournalBatcher home;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    /**
+     * What the stop may take beyond {@code shutdown-grace}: the connections' last batches ({@link MqttVerticle#CLOSE_MARGIN_MILLIS}
+     * + 1 s), the home loop's (0.5 s), Vert.x closing (0.5 s), the journal, leaving the cluster (Hazelcast's graceful
+     * leave waits at most 3 s, see Membership): 6 s and a margin, so the default stop fits Docker's 10 s before SIGKILL.
+     */
+    public static final long STOP_BOUND_AFTER_GRACE_MILLIS = 7_000;
 
     public Node(Config config) {
         this.config = config;
@@ -110,13 +120,13 @@ public final class Node {
             }
         }
         access.start(vertx);
-        Context homeContext = vertx.getOrCreateContext();
+        homeContext = vertx.getOrCreateContext();
         postOffice = new PostOffice(new TopicTree<>(), new RetainedMessages(), state.maxMessageId(), config.maxQueued());
         if (cluster != null) {
             forwarding = cluster.route(postOffice, vertx);
             cluster.claimReplayed(state, journal);
         }
-        JournalBatcher home = new JournalBatcher(journal, homeContext, forwarding, counters);
+        home = new JournalBatcher(journal, homeContext, forwarding, counters);
         vertx.setPeriodic(5_000, id -> homeContext.runOnContext(v -> home.reportStall(20_000_000_000L)));
         sessions = new SessionRegistry(vertx, postOffice, config.maxInflight());
         connections = new ConnectionCount(config.maxConnections());
@@ -134,7 +144,7 @@ public final class Node {
         }
         metrics = new Metrics(nodeName(), new Metrics.Sources(counters, access.counters(), connections, sessions, postOffice,
                 chronicle, cluster));
-        await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));
+        mqttDeployment = await(vertx.deployVerticle(() -> new MqttVerticle(this), new DeploymentOptions().setInstances(config.eventLoops())));
         listenersUp = true;
         if (config.monitor().sysInterval() > 0) {
             new SysTopics(this, home).start(vertx, config.monitor().sysInterval());
@@ -153,29 +163,76 @@ public final class Node {
         return cluster == null ? Future.succeededFuture() : cluster.claim(clientId, loop);
     }
 
-    /** Clean shutdown: close the listeners and connections (no wills), then flush and close the journal. */
+    /**
+     * Graceful stop (SIGTERM, Ctrl-C), in this order: not ready; the listeners stop accepting; each connection
+     * starts no new handshake towards its client, and once nothing is in flight (or {@code shutdown-grace} has
+     * passed) it waits for its journal batches (durable, and copied to the buddy in a cluster: E2), then
+     * closes (MQTT 5: DISCONNECT 0x8B); kept sessions keep no will (README, Graceful stop). Then the journal is
+     * flushed and closed, then the node leaves the cluster, whose other nodes adopt its sessions from the copy.
+     * Bounded by {@link StopBound}: {@code shutdown-grace} + {@link #STOP_BOUND_AFTER_GRACE_MILLIS}, also with a
+     * dead peer. A second call waits for the first.
+     */
     public void stop() {
-        if (stopping) {
-            return;
-        }
-        stopping = true;
-        if (fence() != null) {
-            fence().close(); // a node leaving on purpose is not fenced when the others go first; its lease just runs out
-        }
-        if (vertx != null) {
-            try {
-                await(vertx.close());
-            } catch (RuntimeException e) {
-                log.warn("closing Vert.x: {}", e.toString());
+        synchronized (this) {
+            if (stopping) {
+                awaitStopped();
+                return;
             }
+            stopping = true;
         }
-        if (journal != null) {
-            journal.close();
+        long grace = config.shutdownGraceSeconds() * 1000L;
+        long start = System.nanoTime();
+        StopBound bound = StopBound.start(grace + STOP_BOUND_AFTER_GRACE_MILLIS);
+        try {
+            if (mqttDeployment != null) {
+                log.info("OnceMQ stopping: not ready; listeners closed; connections get up to {} s to finish their handshakes",
+                        config.shutdownGraceSeconds());
+                bound.step("closing the client connections");
+                awaitAtMost(vertx.undeploy(mqttDeployment), grace + MqttVerticle.CLOSE_MARGIN_MILLIS + 1000, bound);
+            }
+            if (home != null) {
+                bound.step("waiting for the home loop's last journal batches");
+                awaitAtMost(Future.<Void>future(p -> homeContext.runOnContext(v -> home.then(p::complete))), 500, bound);
+            }
+            if (fence() != null) {
+                fence().close(); // clients are gone: its lease may run out now, as the others may leave first
+            }
+            if (vertx != null) {
+                bound.step("closing Vert.x");
+                awaitAtMost(vertx.close(), 500, bound);
+            }
+            if (journal != null) {
+                bound.step("closing the journal");
+                journal.close();
+            }
+            if (cluster != null) {
+                bound.step("leaving the cluster");
+                cluster.close();
+            }
+            log.info("OnceMQ stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        } finally {
+            bound.done();
+            stopped.countDown();
         }
-        if (cluster != null) {
-            cluster.close();
+    }
+
+    /** Waits for a step of the stop; one that takes longer is left behind with one WARN line (the next step goes on). */
+    private static void awaitAtMost(Future<?> f, long millis, StopBound bound) {
+        try {
+            f.toCompletionStage().toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("stopping: {} did not complete within {} ms ({}); going on", bound.current(), millis, e.toString());
         }
-        log.info("OnceMQ stopped");
+    }
+
+    private void awaitStopped() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** vertx-mqtt throws when a packet comes before CONNECT and closes that socket: one line; anything else is a bug. */
@@ -204,9 +261,18 @@ public final class Node {
         }
     }
 
-    /** Ready for clients (/health/ready): MQTT listeners up, journal replayed, cluster joined, not stopping. */
+    /**
+     * Ready for clients (/health/ready): MQTT listeners up, journal replayed, cluster joined, not stopping, and
+     * the split-brain fence's lease held (a node that no majority confirmed within the lease writes to no client).
+     */
     public boolean ready() {
-        return listenersUp && journalReplayed && clusterJoined && !stopping;
+        return listenersUp && journalReplayed && clusterJoined && !stopping && quorum();
+    }
+
+    /** Whether a majority of the configured nodes confirms this node now; true without a fence (alone, or two nodes). */
+    public boolean quorum() {
+        Fence f = fence();
+        return f == null || f.serving();
     }
 
     public boolean listenersUp() {

@@ -31,6 +31,8 @@ public final class Membership implements AutoCloseable {
     static final String NODE = "oncemq.node";
     /** Seconds without a heartbeat before a member is declared dead. */
     private static final int HEARTBEAT_TIMEOUT_SECONDS = 10;
+    /** How long leaving the cluster waits for backups to move before the member terminates. */
+    public static final int LEAVE_WAIT_SECONDS = 3;
 
     private final HazelcastInstance hazelcast;
     private final String nodeName;
@@ -51,6 +53,8 @@ public final class Membership implements AutoCloseable {
         config.setProperty("hazelcast.phone.home.enabled", "false");
         // the node stops the member itself, after its listeners and journal (Node.stop)
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // a graceful leave waits this long at most for its partitions' backups to move, also towards a dead peer (Node.stop's bound)
+        config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(LEAVE_WAIT_SECONDS));
         // a member silent this long is out: its sessions are adopted from their copies (a SIGSTOPped node too)
         config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(HEARTBEAT_TIMEOUT_SECONDS));
         config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
@@ -161,7 +165,7 @@ public final class Membership implements AutoCloseable {
         return name == null ? m.getAddress().toString() : name;
     }
 
-    /** Leaves the cluster. */
+    /** Leaves the cluster, within {@link #LEAVE_WAIT_SECONDS} and a little (then the member terminates). */
     @Override
     public void close() {
         hazelcast.shutdown();

@@ -75,7 +75,7 @@ public final class HttpVerticle extends VerticleBase {
             boolean ready = node.ready();
             json(req, ready ? 200 : 503, new JsonObject().put("status", ready ? "ready" : "not ready")
                     .put("listeners", node.listenersUp()).put("journalReplayed", node.journalReplayed())
-                    .put("clusterJoined", node.clusterJoined()));
+                    .put("clusterJoined", node.clusterJoined()).put("quorum", node.quorum()).put("stopping", node.stopping()));
         } else if (get && (path.equals("/") || path.equals("/status"))) {
             req.response().putHeader("Content-Type", "text/html; charset=utf-8").putHeader("Cache-Control", "no-store").end(page);
         } else if (get && path.equals("/api/status")) {

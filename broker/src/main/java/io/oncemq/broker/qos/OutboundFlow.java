@@ -152,7 +152,7 @@ public final class OutboundFlow {
     public void pump() {
         JournalBatcher loop = session.loop();
         long now = System.currentTimeMillis();
-        while (session.outlet() != null && inflight.size() < window && !queue.isEmpty()) {
+        while (session.outlet() != null && session.outlet().startsHandshakes() && inflight.size() < window && !queue.isEmpty()) {
             Delivery d = queue.poll();
             queued = queue.size();
             if (d.message().expired(now) || !session.outlet().fits(d.message())) {

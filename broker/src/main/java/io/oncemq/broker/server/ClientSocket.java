@@ -126,6 +126,13 @@ final class ClientSocket {
         return true;
     }
 
+    /** Reads no more packets: what the client sends from now on is unanswered, and it sends it again to its next node. */
+    void stopReading() {
+        if (socket != null) {
+            socket.channelHandlerContext().channel().config().setAutoRead(false);
+        }
+    }
+
     /** True while the socket's outbound buffer is above its high-water mark. */
     boolean full() {
         return socket != null && socket.writeQueueFull();

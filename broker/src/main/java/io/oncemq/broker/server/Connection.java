@@ -34,6 +34,8 @@ public final class Connection implements Outlet {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
     /** 3.1.1 kept sessions and 5.0's 0xFFFFFFFF never expire. */
     private static final long NEVER = 0xFFFFFFFFL;
+    /** How often a connection of a stopping node looks whether its handshakes are done. */
+    private static final long QUIET_CHECK_MILLIS = 20;
 
     private final MqttEndpoint endpoint;
     private final Node node;
@@ -56,6 +58,8 @@ public final class Connection implements Outlet {
     /** The keep-alive this server imposes instead of the client's (5.0 Server Keep Alive), or -1. */
     private int serverKeepAlive = -1;
     private volatile boolean takenOver;
+    /** The node stops: no new handshakes towards the client; it is closed once the ones in flight are done. */
+    private boolean shuttingDown;
 
     public Connection(MqttEndpoint endpoint, Node node, JournalBatcher loop) {
         this.endpoint = endpoint;
@@ -267,6 +271,57 @@ public final class Connection implements Outlet {
             }
         }
         closeQuietly();
+    }
+
+    /**
+     * The node stops (its listener shuts down): no new PUBLISH goes to the client; once nothing is in flight either
+     * way, or the shutdown grace has passed, the connection is closed, after the acknowledgements its packets wait for
+     * are durable and written (E2; MQTT 5: DISCONNECT 0x8B Server shutting down).
+     */
+    void serverShuttingDown() {
+        if (closed || shuttingDown) {
+            return;
+        }
+        shuttingDown = true;
+        if (session == null) {
+            closeQuietly(); // no CONNACK sent yet: nothing in flight, and no DISCONNECT may come before CONNACK
+            return;
+        }
+        awaitQuiet(System.nanoTime() + config.shutdownGraceSeconds() * 1_000_000_000L);
+    }
+
+    private void awaitQuiet(long deadline) {
+        if (closed) {
+            return;
+        }
+        boolean quiet = session.outbound().inflightCount() == 0 && session.inbound().heldCount() == 0;
+        if (quiet || System.nanoTime() - deadline >= 0) {
+            leaveForShutdown();
+        } else {
+            loop.context().owner().setTimer(QUIET_CHECK_MILLIS, id -> awaitQuiet(deadline));
+        }
+    }
+
+    private void leaveForShutdown() {
+        socket.stopReading();
+        if (session.persistent()) {
+            // the session outlives this node (its journal, or its copy on the buddy): the node leaving is not the
+            // client's connection failing, and the client's next CONNECT brings its will again (README, Graceful stop)
+            session.discardWill();
+        } else {
+            session.willDue(postOffice); // the session ends with this connection, and its will goes now (MQTT-3.1.2-8)
+        }
+        loop.then(() -> {
+            if (v5 && endpoint.isConnected()) {
+                endpoint.disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, limits.disconnectReason("server shutting down"));
+            }
+            closeQuietly();
+        });
+    }
+
+    @Override
+    public boolean startsHandshakes() {
+        return !shuttingDown;
     }
 
     /** The admin API closes this connection (5.0: DISCONNECT 0x98 Administrative action); its will is published. */

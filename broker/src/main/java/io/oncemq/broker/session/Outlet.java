@@ -14,4 +14,12 @@ public interface Outlet {
 
     /** PUBREL(q) towards the client. */
     void pubrel(int packetId, boolean known);
+
+    /**
+     * Whether queued messages may start new handshakes now; false while the node stops, so the handshakes in
+     * flight finish and the queue waits, durable, for the client's next node.
+     */
+    default boolean startsHandshakes() {
+        return true;
+    }
 }

@@ -113,6 +113,14 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM: the node stops gracefully (Node.stop); clients count it down at once. Then {@link #awaitExit}. */
+    void terminate() throws IOException, InterruptedException {
+        synchronized (this) {
+            up = false;
+        }
+        signal("TERM");
+    }
+
     /** SIGSTOP: the JVM stops at once with its sockets open; the other nodes hear nothing from it. */
     void pause() throws IOException, InterruptedException {
         synchronized (this) {
