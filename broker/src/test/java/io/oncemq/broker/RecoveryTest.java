@@ -79,20 +79,24 @@ class RecoveryTest {
         new RawClient(node.port()).connectAndSubscribe("watch", false, "will/#", 1).close();
     }
 
-    /**
-     * A graceful stop moves a kept session on (restart, or another node): the node leaving is not the client's
-     * connection failing, so its will is cleared, not published, now or after the restart (README, Graceful stop).
-     */
     @Test
-    void aKeptSessionsWillIsNotPublishedWhenTheNodeStopsGracefully() throws Exception {
+    void aKeptSessionsWillIsJournaledAndPublishedAfterTheNodeRestarts_MQTT_3_1_2_7() throws Exception {
         watch();
         Mqtt5BlockingClient dying = connectWithWill();
-        node.restart(); // Node.stop: the connection closes with DISCONNECT 0x8B
+        node.restart(); // a graceful stop: the server closes the connection (0x8B), the client sent no DISCONNECT
         try (RawClient w = new RawClient(node.port())) {
             assertEquals(1, w.connect("watch", false, 0, 4).body()[0], "session present");
-            assertTrue(w.silentFor(Duration.ofMillis(500)), "no will for a kept session after a graceful stop");
+            RawClient.Packet will = w.expect(PUBLISH);
+            assertEquals("will/dying", will.topic());
+            assertEquals("gone", will.payload311());
+            w.ack(RawClient.PUBACK, will.publishId());
         } finally {
             dying.toAsync().disconnect();
+        }
+        node.restart();
+        try (RawClient w = new RawClient(node.port())) {
+            w.connect("watch", false, 0, 4);
+            assertTrue(w.silentFor(Duration.ofMillis(500)), "published once: not again after another restart");
         }
     }
 

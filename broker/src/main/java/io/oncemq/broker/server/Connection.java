@@ -304,13 +304,11 @@ public final class Connection implements Outlet {
 
     private void leaveForShutdown() {
         socket.stopReading();
-        if (session.persistent()) {
-            // the session outlives this node (its journal, or its copy on the buddy): the node leaving is not the
-            // client's connection failing, and the client's next CONNECT brings its will again (README, Graceful stop)
-            session.discardWill();
-        } else {
+        if (!session.persistent()) {
             session.willDue(postOffice); // the session ends with this connection, and its will goes now (MQTT-3.1.2-8)
         }
+        // a kept session's will stays journaled: it is published where the session lives on, after the restart or
+        // by the adopter, as after a crash (MQTT-3.1.2-8: the server closed the connection without a DISCONNECT)
         loop.then(() -> {
             if (v5 && endpoint.isConnected()) {
                 endpoint.disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, limits.disconnectReason("server shutting down"));
