@@ -1,5 +1,6 @@
 package io.oncemq.broker.cluster;
 
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
@@ -217,6 +218,9 @@ public final class Adoption {
             Message m = SessionTransfer.messageOf(r, id);
             if (m != null) {
                 Message again = m.withRetain(false); // the retained store was kept by every node already
+                if (MessageTrace.ON) {
+                    MessageTrace.step("adoption: routed again", again);
+                }
                 intake.reRoute(again);
                 postOffice.forwardToOthers(again, home, dead);
             }

@@ -1,5 +1,6 @@
 package io.oncemq.broker.cluster;
 
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.OutboundFlow.Delivery;
 import io.oncemq.broker.session.Message;
@@ -128,6 +129,9 @@ public final class ForwardIntake implements NodeCalls.Service {
         LinkedHashMap<Long, Set<String>> entries = entries(in.origin());
         Set<String> got = entries.get(in.originId());
         if (got == ALL) {
+            if (MessageTrace.ON) {
+                MessageTrace.step("intake: taken before (ALL), dropped", in);
+            }
             return; // a retry of a forward this node took before its restart
         }
         boolean first = got == null;
@@ -147,6 +151,10 @@ public final class ForwardIntake implements NodeCalls.Service {
         }
         for (PostOffice.Target t : targets) {
             got.add(t.session().clientId());
+        }
+        if (MessageTrace.ON) {
+            MessageTrace.step("intake: first " + first + ", had " + skip + ", sessions " + f.sessions() + " -> "
+                    + targets.stream().map(t -> t.session().clientId()).toList() + " as " + m.id(), in);
         }
         if (first) {
             entries.put(in.originId(), got);

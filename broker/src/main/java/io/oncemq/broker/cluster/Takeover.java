@@ -1,5 +1,6 @@
 package io.oncemq.broker.cluster;
 
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.OutboundFlow.Delivery;
 import io.oncemq.broker.qos.OutboundFlow.Sent;
@@ -263,6 +264,9 @@ public final class Takeover implements NodeCalls.Service {
         for (Delivery d : t.queue()) {
             store(loop, clientId, d);
             s.outbound().restoreQueued(d);
+        }
+        if (MessageTrace.ON) {
+            held.forEach(d -> MessageTrace.step("client " + clientId + ": installed from " + from, d.message()));
         }
         t.receipts().forEach((packetId, id) -> {
             // a handed-over receipt is routed already: only its packet id matters (E1), the body is never read

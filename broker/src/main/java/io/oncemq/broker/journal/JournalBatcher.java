@@ -1,5 +1,6 @@
 package io.oncemq.broker.journal;
 
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.cluster.Forward;
 import io.oncemq.broker.metrics.BrokerCounters;
 import io.oncemq.journal.Journal;
@@ -117,6 +118,9 @@ public final class JournalBatcher {
 
     /** Adds a message for another node to this turn's forward to it; the actions that follow wait for its ack. */
     public void forward(String node, Forward f) {
+        if (MessageTrace.ON) {
+            MessageTrace.step("forward to " + node + " (plain " + f.plain() + ", sessions " + f.sessions() + ")", f.message());
+        }
         forwards.computeIfAbsent(node, n -> new ArrayList<>()).add(f);
         scheduleFlush();
     }

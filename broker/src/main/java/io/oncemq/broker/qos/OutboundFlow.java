@@ -1,5 +1,6 @@
 package io.oncemq.broker.qos;
 
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.fault.FaultPoint;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
@@ -122,11 +123,20 @@ public final class OutboundFlow {
             return;
         }
         if (!known.add(d.message().id())) {
+            if (MessageTrace.ON) {
+                MessageTrace.step("client " + session.clientId() + ": known already, not delivered", d.message());
+            }
             return;
         }
         if (relaysUntil != 0 && System.nanoTime() < relaysUntil && recentlyDone(d.message().id())) {
             known.remove(d.message().id()); // delivered directly, and now relayed back from its old node (E3)
+            if (MessageTrace.ON) {
+                MessageTrace.step("client " + session.clientId() + ": done recently, not delivered", d.message());
+            }
             return;
+        }
+        if (MessageTrace.ON) {
+            MessageTrace.step("client " + session.clientId() + ": queued", d.message());
         }
         queue.add(d);
         queued = queue.size();

@@ -1,5 +1,6 @@
 package io.oncemq.broker.server;
 
+import io.oncemq.broker.trace.MessageTrace;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.oncemq.broker.Config;
@@ -64,6 +65,9 @@ final class InboundPublishes {
         if (qos == 2 && session.inbound().isHeld(packetId)) {
             // E1: p is held until PUBREL: acknowledge again, never route twice (MQTT-4.3.3-10)
             loop.counters().duplicateSuppressed();
+            if (MessageTrace.ON) {
+                MessageTrace.step("client {}: PUBLISH pid {} held already: repeat, not routed", session.clientId(), packetId);
+            }
             loop.then(() -> connection.ack(() -> connection.endpoint().publishReceived(packetId)));
             return;
         }
@@ -95,6 +99,9 @@ final class InboundPublishes {
         }
         String clientId = session.clientId();
         PostOffice.Routing routing = postOffice.route(m, clientId, loop, receipt);
+        if (MessageTrace.ON) {
+            MessageTrace.step("client " + clientId + ": PUBLISH pid " + packetId + " routed, forwarded " + routing.forwarded(), m);
+        }
         boolean journaled = !receipt.isEmpty();
         if (journaled && !routing.forwarded()) {
             loop.record(new Record.Routed(m.id()));

@@ -1,5 +1,6 @@
 package io.oncemq.broker.session;
 
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.cluster.ClusterRoutes;
 import io.oncemq.broker.cluster.Forward;
 import io.oncemq.broker.journal.JournalBatcher;
@@ -358,6 +359,9 @@ public final class PostOffice {
                 if (movedTo == null) {
                     s.outbound().deliver(d);
                 } else if (d.qos() > 0) {
+                    if (MessageTrace.ON) {
+                        MessageTrace.step("client " + s.clientId() + ": moved to " + movedTo + " before dispatch, relayed", m);
+                    }
                     // it moved to another node between routing and now: the message follows it there
                     s.loop().forward(movedTo, new Forward(m.withRetain(false), null, false, List.of(),
                             List.of(new Forward.SessionTarget(s.clientId(), d.qos(), d.retain(), d.shared()))));

@@ -78,6 +78,10 @@ final class BrokerProcess implements AutoCloseable {
                 cmd.add(arg);
             }
         }
+        String trace = System.getProperty("oncemq.trace.level");
+        if (trace != null) {
+            cmd.add("-Doncemq.trace.level=" + trace); // MessageTrace in the node's log
+        }
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.oncemq.broker.Main",
                 "--port", String.valueOf(port), "--data", data.toString()));
