@@ -145,6 +145,8 @@ public final class Adoption {
         replicas.locked(() -> {
             intake.adoptLedger(r.state.acceptedForwards());
             home.counters().failover();
+            // taken before the installs, which end the sessions in the copy and with them their receipts
+            List<Message> unrouted = takeUnrouted(r);
             for (Reserved reserved : mine) {
                 String clientId = reserved.clientId();
                 JournalState.SessionState ss = r.state.sessions().get(clientId);
@@ -175,9 +177,10 @@ public final class Adoption {
                     reserved.done();
                 });
             }
-            // after the installs, so that they reach the adopted sessions too: a receipt copied before the dead node
-            // enqueued it for its own subscriber is in no queue of the copy (the ledger drops it where it is)
-            counts[0] = reRouteUnrouted(r);
+            // routed after the installs, so that they reach the adopted sessions too: a receipt copied before the dead
+            // node enqueued it for its own subscriber is in no queue of the copy (the ledger drops it where it is)
+            reRoute(unrouted, r);
+            counts[0] = unrouted.size();
             home.counters().receiptsRerouted(counts[0]);
             return null;
         });
@@ -208,24 +211,30 @@ public final class Adoption {
         }));
     }
 
-    /** Receipts the dead node held but had not marked routed: routed once more, as that node's message. */
-    private int reRouteUnrouted(Replicas.Replica r) {
-        // not to the dead node itself (its routes linger a while): its sessions are here now, and its next life,
-        // starting, waits for this adoption before it takes forwards, a cycle until its 30 s wait ends
-        String dead = r.caller.substring(0, r.caller.lastIndexOf('/'));
-        List<Long> ids = new ArrayList<>(r.state.unroutedMessages());
-        for (long id : ids) {
+    /** Receipts the dead node held but had not marked routed (marked now in the copy): to be routed once more. */
+    private static List<Message> takeUnrouted(Replicas.Replica r) {
+        List<Message> out = new ArrayList<>();
+        for (long id : List.copyOf(r.state.unroutedMessages())) {
             Message m = SessionTransfer.messageOf(r, id);
             if (m != null) {
-                Message again = m.withRetain(false); // the retained store was kept by every node already
-                if (MessageTrace.ON) {
-                    MessageTrace.step("adoption: routed again", again);
-                }
-                intake.reRoute(again);
-                postOffice.forwardToOthers(again, home, dead);
+                out.add(m.withRetain(false)); // the retained store was kept by every node already
             }
             r.state.apply(new Record.Routed(id));
         }
-        return ids.size();
+        return out;
+    }
+
+    /** Routes a dead node's unfinished receipts once more, as that node's messages (receivers drop repeats, E3). */
+    private void reRoute(List<Message> unrouted, Replicas.Replica r) {
+        // not to the dead node itself (its routes linger a while): its sessions are here now, and its next life,
+        // starting, waits for this adoption before it takes forwards, a cycle until its 30 s wait ends
+        String dead = r.caller.substring(0, r.caller.lastIndexOf('/'));
+        for (Message again : unrouted) {
+            if (MessageTrace.ON) {
+                MessageTrace.step("adoption: routed again", again);
+            }
+            intake.reRoute(again);
+            postOffice.forwardToOthers(again, home, dead);
+        }
     }
 }
