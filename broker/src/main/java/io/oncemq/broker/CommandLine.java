@@ -5,14 +5,15 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Parses the environment's {@code ONCEMQ_*} variables and {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members --cluster-name] [--password-file --acl-file --allow-anonymous] [--tls-port --tls-cert --tls-key ...] [--http-port N] [--ws-port --wss-port]}: flags override the environment, which overrides the file, which overrides the defaults. */
+/** Parses the environment's {@code ONCEMQ_*} variables and {@code [--config FILE] [--port N] [--data DIR] [--durability MODE] [--node --cluster-port --members|--kubernetes-service-dns --cluster-size --cluster-name] [--password-file --acl-file --allow-anonymous] [--tls-port --tls-cert --tls-key ...] [--http-port N] [--ws-port --wss-port]}: flags override the environment, which overrides the file, which overrides the defaults. */
 public final class CommandLine {
 
     static final String USAGE = "usage: java -jar oncemq.jar [--config FILE] [--port N|off] [--data DIR] [--durability page-cache|fsync]"
             + " [--password-file FILE] [--acl-file FILE] [--allow-anonymous true|false] [--http-port N]"
             + " [--tls-port N --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-client-auth none|request|require]]"
             + " [--ws-port N] [--wss-port N] [--shutdown-grace SECONDS]"
-            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME] [--cold-start-wait SECONDS]]";
+            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME] [--cold-start-wait SECONDS]]"
+            + " [--node NAME --cluster-port M --kubernetes-service-dns NAME --cluster-size N [--cluster-name NAME] [--cold-start-wait SECONDS]]";
 
     private CommandLine() {
     }
@@ -47,7 +48,7 @@ public final class CommandLine {
                 case "--password-file" -> flags.put("password-file", value);
                 case "--acl-file" -> flags.put("acl-file", value);
                 case "--allow-anonymous" -> flags.put("allow-anonymous", value);
-                case "--cold-start-wait" -> flags.put("cold-start-wait", value);
+                case "--cold-start-wait", "--kubernetes-service-dns", "--cluster-size" -> flags.put(flag.substring(2), value);
                 case "--tls-port", "--ws-port", "--wss-port", "--tls-cert", "--tls-key", "--tls-client-ca", "--tls-client-auth" ->
                         flags.put(flag.substring(2), value);
                 case "--http-port" -> flags.put("http-port", value);

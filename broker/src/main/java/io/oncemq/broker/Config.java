@@ -1,6 +1,7 @@
 package io.oncemq.broker;
 
 import io.oncemq.cluster.ClusterOptions;
+import io.oncemq.cluster.KubernetesDiscovery;
 import io.oncemq.journal.Durability;
 import io.vertx.core.http.ClientAuth;
 
@@ -37,8 +38,9 @@ import java.util.TreeSet;
  * @param aclFile               who may read and write which topics, in Mosquitto's acl_file form ({@code acl-file}); null: everything allowed
  * @param allowAnonymous        whether clients without a user name are accepted ({@code allow-anonymous}: true or false); null when not set:
  *                              from loopback addresses only without a password-file, never with one (as Mosquitto 2.0)
- * @param cluster               how to join a cluster ({@code members}, {@code node}, {@code cluster-name}, {@code cluster-host},
- *                              {@code cluster-port}, {@code cold-start-wait}); null without {@code members}: a single node, no Hazelcast at all
+ * @param cluster               how to join a cluster ({@code members} or {@code kubernetes-service-dns} with {@code cluster-size},
+ *                              {@code node}, {@code cluster-name}, {@code cluster-host}, {@code cluster-port}, {@code cold-start-wait});
+ *                              null without {@code members} or {@code kubernetes-service-dns}: a single node, no Hazelcast at all
  * @param listeners             the TLS, WebSocket and secure WebSocket listeners, each off unless its port is set
  *                              ({@code tls-port}, {@code ws-port}, {@code wss-port}: a port number, 0 for any free one,
  *                              or {@code off}), and the TLS keys {@code tls-cert}, {@code tls-key}, {@code tls-client-ca},
@@ -65,7 +67,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "max-topic-levels", "max-subscriptions", "max-keep-alive",
             "password-file", "acl-file", "allow-anonymous",
             "node", "cluster-name", "cluster-host", "cluster-port", "members",
-            "cold-start-wait",
+            "kubernetes-service-dns", "cluster-size", "cold-start-wait",
             "tls-port", "ws-port", "wss-port", "tls-cert", "tls-key", "tls-client-ca", "tls-client-auth",
             "tls-use-cn-as-username",
             "http-port", "http-host", "admin-token", "sys-interval",
@@ -169,7 +171,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             return Boolean.valueOf(v);
         }
 
-        /** The cluster to join, or null when no {@code members} are given. */
+        /** The cluster to join, or null when neither {@code members} nor {@code kubernetes-service-dns} is given. */
         ClusterOptions cluster() {
             String list = values.get("members");
             String host = text("cluster-host", "127.0.0.1");
@@ -177,6 +179,10 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             String name = text("node", host + ":" + port);
             String clusterName = text("cluster-name", "oncemq");
             int coldStartWait = intIn("cold-start-wait", ClusterOptions.COLD_START_WAIT_SECONDS, 0, 3600, "seconds, 0-3600");
+            KubernetesDiscovery kubernetes = kubernetes(list != null);
+            if (kubernetes != null) {
+                return new ClusterOptions(name, clusterName, host, port, List.of(), coldStartWait, kubernetes);
+            }
             if (list == null) {
                 return null;
             }
@@ -199,6 +205,42 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 members.add(m);
             }
             return new ClusterOptions(name, clusterName, host, port, members, coldStartWait);
+        }
+
+        /**
+         * Hazelcast's Kubernetes discovery by DNS lookup, or null when {@code kubernetes-service-dns} is not set. Without
+         * a member list only {@code cluster-size} tells the majority and what a cold start waits for, and the pods reach
+         * this node only at the address it announces ({@code cluster-host}, the pod's IP): both must be given.
+         */
+        KubernetesDiscovery kubernetes(boolean membersGiven) {
+            String dns = text("kubernetes-service-dns", null);
+            Integer size = values.containsKey("cluster-size")
+                    ? intIn("cluster-size", 0, 1, 1000, "a whole number 1-1000 (the StatefulSet's replicas)") : null;
+            if (dns == null) {
+                if (size != null) {
+                    throw new ConfigException("key 'cluster-size' is set but 'kubernetes-service-dns' is not: expected it only with"
+                            + " Kubernetes discovery (with 'members' the cluster size is counted from the list)");
+                }
+                return null;
+            }
+            if (membersGiven) {
+                throw new ConfigException("key 'kubernetes-service-dns' is set and so is 'members': expected one of them"
+                        + " (Kubernetes discovery finds the members itself)");
+            }
+            if (dns.contains(":") || dns.contains("/")) {
+                throw new ConfigException("key 'kubernetes-service-dns' has value '" + dns + "': expected the headless Service's"
+                        + " DNS name, such as oncemq-headless.oncemq.svc.cluster.local (the port is 'cluster-port')");
+            }
+            if (size == null) {
+                throw new ConfigException("key 'cluster-size' is not set but 'kubernetes-service-dns' is: expected the number of"
+                        + " nodes the cluster is meant to have (the StatefulSet's replicas), which split-brain protection counts"
+                        + " a majority of and a cold start waits for");
+            }
+            if (!values.containsKey("cluster-host")) {
+                throw new ConfigException("key 'cluster-host' is not set but 'kubernetes-service-dns' is: expected the address"
+                        + " the other pods reach this node on (the pod's IP, status.podIP through the downward API)");
+            }
+            return new KubernetesDiscovery(dns, size);
         }
 
         /** A port number, 0 for any free one, or off (which YAML reads as false when unquoted). */

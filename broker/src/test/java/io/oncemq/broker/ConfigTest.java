@@ -1,6 +1,7 @@
 package io.oncemq.broker;
 
 import io.oncemq.cluster.ClusterOptions;
+import io.oncemq.cluster.KubernetesDiscovery;
 import io.oncemq.journal.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,6 +73,34 @@ class ConfigTest {
         assertEquals(new ClusterOptions("n1", "oncemq", "127.0.0.1", 5801, List.of("127.0.0.1:5801", "127.0.0.1:5802")), c);
         ConfigException e = assertThrows(ConfigException.class, () -> CommandLine.parse("--members", "127.0.0.1"));
         assertEquals("key 'members' has value '127.0.0.1': expected host:port,host:port,...", e.getMessage());
+    }
+
+    @Test
+    void kubernetesDiscoveryTakesTheServiceDnsNameAndTheClusterSizeInsteadOfMembers() {
+        ClusterOptions c = CommandLine.parse(Map.of("ONCEMQ_CLUSTER_HOST", "10.1.0.7", "ONCEMQ_NODE", "oncemq-0"),
+                "--cluster-port", "5701", "--kubernetes-service-dns", "oncemq-headless.oncemq.svc.cluster.local", "--cluster-size", "3").cluster();
+        assertEquals(new ClusterOptions("oncemq-0", "oncemq", "10.1.0.7", 5701, List.of(), ClusterOptions.COLD_START_WAIT_SECONDS,
+                new KubernetesDiscovery("oncemq-headless.oncemq.svc.cluster.local", 3)), c);
+        assertEquals(3, c.clusterSize(), "the majority and the cold start count cluster-size");
+    }
+
+    @Test
+    void kubernetesDiscoveryRefusesMembersAMissingClusterSizeOrHostAndClusterSizeAlone() {
+        Map<String, String> pod = Map.of("ONCEMQ_CLUSTER_HOST", "10.1.0.7");
+        String dns = "oncemq-headless.oncemq.svc.cluster.local";
+        assertEquals("key 'kubernetes-service-dns' is set and so is 'members': expected one of them (Kubernetes discovery finds the members itself)",
+                assertThrows(ConfigException.class, () -> CommandLine.parse(pod, "--kubernetes-service-dns", dns, "--cluster-size", "3",
+                        "--members", "10.1.0.7:5701,10.1.0.8:5701")).getMessage());
+        assertTrue(assertThrows(ConfigException.class, () -> CommandLine.parse(pod, "--kubernetes-service-dns", dns))
+                .getMessage().startsWith("key 'cluster-size' is not set but 'kubernetes-service-dns' is: expected the number of nodes"));
+        assertTrue(assertThrows(ConfigException.class, () -> CommandLine.parse("--kubernetes-service-dns", dns, "--cluster-size", "3"))
+                .getMessage().startsWith("key 'cluster-host' is not set but 'kubernetes-service-dns' is"));
+        assertTrue(assertThrows(ConfigException.class, () -> CommandLine.parse("--members", "127.0.0.1:5701", "--cluster-size", "3"))
+                .getMessage().startsWith("key 'cluster-size' is set but 'kubernetes-service-dns' is not"));
+        assertTrue(assertThrows(ConfigException.class, () -> CommandLine.parse(pod, "--kubernetes-service-dns", dns + ":5701", "--cluster-size", "3"))
+                .getMessage().startsWith("key 'kubernetes-service-dns' has value '" + dns + ":5701': expected the headless Service's DNS name"));
+        assertEquals("key 'cluster-size' has value '0': expected a whole number 1-1000 (the StatefulSet's replicas)",
+                assertThrows(ConfigException.class, () -> CommandLine.parse(pod, "--kubernetes-service-dns", dns, "--cluster-size", "0")).getMessage());
     }
 
     @Test

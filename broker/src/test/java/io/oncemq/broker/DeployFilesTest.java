@@ -1,6 +1,7 @@
 package io.oncemq.broker;
 
 import io.oncemq.cluster.ClusterOptions;
+import io.oncemq.cluster.KubernetesDiscovery;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -81,10 +82,12 @@ class DeployFilesTest {
         assertEquals("oncemq-0", c.cluster().nodeName());
         String ns = String.valueOf(map(set.get("metadata")).get("namespace"));
         String headless = String.valueOf(spec.get("serviceName"));
-        for (int i = 0; i < 3; i++) {
-            assertTrue(c.cluster().members().contains("oncemq-" + i + "." + headless + "." + ns + ".svc.cluster.local:" + c.cluster().port()),
-                    "members by the StatefulSet's DNS names: " + c.cluster().members());
-        }
+        assertEquals(List.of(), c.cluster().members(), "no member list: Kubernetes discovery");
+        assertEquals(new KubernetesDiscovery(headless + "." + ns + ".svc.cluster.local", 3), c.cluster().kubernetes(),
+                "DNS lookup of the headless Service, cluster-size = replicas");
+        assertEquals(spec.get("replicas"), c.cluster().clusterSize(), "the majority is counted of the replicas");
+        assertEquals("status.podIP", fieldPath(container, "ONCEMQ_CLUSTER_HOST"), "announces the pod IP the Service name resolves to");
+        assertEquals("10.1.0.7", c.cluster().host());
 
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (Object o : (List<?>) container.get("ports")) {
@@ -108,8 +111,13 @@ class DeployFilesTest {
                 assertTrue(ports.containsKey(target) || ports.containsValue(target), "Service port target " + target);
             }
         }
-        assertTrue(docs.stream().anyMatch(d -> "Service".equals(d.get("kind")) && headless.equals(map(d.get("metadata")).get("name"))
-                && "None".equals(map(d.get("spec")).get("clusterIP"))), "a headless Service named " + headless);
+        Map<String, Object> service = docs.stream().filter(d -> "Service".equals(d.get("kind")) && headless.equals(map(d.get("metadata")).get("name")))
+                .findFirst().orElseThrow(() -> new AssertionError("no Service named " + headless));
+        Map<String, Object> serviceSpec = map(service.get("spec"));
+        assertEquals("None", serviceSpec.get("clusterIP"), "headless: its name resolves to the pods' IPs");
+        assertEquals(Boolean.TRUE, serviceSpec.get("publishNotReadyAddresses"), "pods not ready yet (they need the cluster) are in its DNS");
+        assertEquals(ns, map(service.get("metadata")).get("namespace"));
+        assertEquals(map(map(map(spec.get("template")).get("metadata")).get("labels")), map(serviceSpec.get("selector")), "selects the StatefulSet's pods");
     }
 
     /** Parses as Main does, after checking each ONCEMQ_* variable names a key (EnvironmentSettings also would). */

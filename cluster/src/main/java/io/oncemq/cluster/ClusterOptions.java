@@ -7,18 +7,26 @@ import java.util.List;
 
 /**
  * How a node joins its cluster: its name, the cluster's name, the address and port it listens on for
- * other members, and the members to contact ({@code host:port}; its own address may be among them).
+ * other members, and either the members to contact ({@code host:port}; its own address may be among them) or,
+ * with {@code kubernetes} set and no members, Hazelcast's Kubernetes discovery.
  * {@code coldStartWaitSeconds}: how long a node restarting a whole cluster from its journal waits for the
- * listed members it has not seen yet before it decides the sessions without them.
+ * configured members it has not seen yet before it decides the sessions without them.
  */
 public record ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members,
-                             int coldStartWaitSeconds) {
+                             int coldStartWaitSeconds, KubernetesDiscovery kubernetes) {
 
     /** The default {@code cold-start-wait}, seconds. */
     public static final int COLD_START_WAIT_SECONDS = 60;
 
     public ClusterOptions {
         members = List.copyOf(members);
+        if (kubernetes != null && !members.isEmpty()) {
+            throw new IllegalArgumentException("a member list or Kubernetes discovery, not both");
+        }
+    }
+
+    public ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members, int coldStartWaitSeconds) {
+        this(nodeName, clusterName, host, port, members, coldStartWaitSeconds, null);
     }
 
     public ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members) {
@@ -26,11 +34,15 @@ public record ClusterOptions(String nodeName, String clusterName, String host, i
     }
 
     /**
-     * How many nodes the cluster is configured with: the members listed, plus this node when its own address is
-     * not among them. A member is this node when its port is this node's and its host names an address of this
-     * machine (a DNS name such as a StatefulSet pod's counts as well as the address itself). Blocks on DNS.
+     * How many nodes the cluster is configured with: with Kubernetes discovery its {@code clusterSize}; else the
+     * members listed, plus this node when its own address is not among them. A member is this node when its port
+     * is this node's and its host names an address of this machine (a DNS name such as a StatefulSet pod's counts
+     * as well as the address itself). Blocks on DNS.
      */
     public int clusterSize() {
+        if (kubernetes != null) {
+            return kubernetes.clusterSize();
+        }
         for (String member : members) {
             if (isThisNode(member)) {
                 return members.size();

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,8 +19,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A whole cluster starting again from its journals (E5): the owners and route maps live in memory only, so
- * the nodes meet first. Each waits (up to {@code cold-start-wait}) for the listed members, offers the epochs its
- * journal holds, and waits until every node there has offered before it keeps the sessions it won; then
+ * the nodes meet first. Each waits (up to {@code cold-start-wait}) for the listed members (with Kubernetes discovery,
+ * for {@code cluster-size} nodes), offers the epochs its journal holds, and waits until every node there has
+ * offered before it keeps the sessions it won; then
  * until every one has announced its routes before it routes what it had not finished routing. A node that
  * joins a cluster someone already serves from finds the marker and restarts as before.
  */
@@ -36,6 +38,8 @@ public final class ColdStart {
     private final Membership membership;
     private final IMap<String, Integer> steps;
     private final Set<String> listed = new LinkedHashSet<>();
+    /** With Kubernetes discovery, which lists no members: how many nodes the cluster is meant to have; else 0. */
+    private final int clusterSize;
     private final long waitNanos;
     private final AtomicLong changes = new AtomicLong();
     private final boolean cold;
@@ -44,8 +48,13 @@ public final class ColdStart {
         this.membership = membership;
         this.steps = membership.hazelcast().getMap(MAP);
         this.waitNanos = TimeUnit.SECONDS.toNanos(options.coldStartWaitSeconds());
-        listed.add(options.host() + ":" + options.port());
-        listed.addAll(options.members());
+        if (options.kubernetes() != null) {
+            this.clusterSize = options.kubernetes().clusterSize();
+        } else {
+            this.clusterSize = 0;
+            listed.add(options.host() + ":" + options.port());
+            listed.addAll(options.members());
+        }
         membership.onJoin(n -> changed());
         membership.onLeave(n -> changed());
         steps.addEntryListener(new StepListener(this), false);
@@ -62,16 +71,19 @@ public final class ColdStart {
         return cold;
     }
 
-    /** Waits until every listed member is in the cluster, or {@code cold-start-wait} passed (one WARN naming the missing). */
-    public void awaitListedMembers() throws InterruptedException {
+    /**
+     * Waits until every listed member (with Kubernetes discovery: {@code cluster-size} nodes) is in the cluster, or
+     * {@code cold-start-wait} passed (one WARN naming what is missing).
+     */
+    public void awaitConfiguredMembers() throws InterruptedException {
         if (!await(() -> missing().isEmpty(), System.nanoTime() + waitNanos)) {
-            log.warn("cold start of node {}: members {} not here after {} s; deciding the sessions without their journals",
+            log.warn("cold start of node {}: {} not here after {} s; deciding the sessions without their journals",
                     membership.nodeName(), missing(), TimeUnit.NANOSECONDS.toSeconds(waitNanos));
         }
     }
 
-    /** Whether every listed member is in the cluster now. */
-    public boolean allListedHere() {
+    /** Whether every listed member (with Kubernetes discovery: {@code cluster-size} nodes) is in the cluster now. */
+    public boolean allConfiguredHere() {
         return missing().isEmpty();
     }
 
@@ -115,7 +127,13 @@ public final class ColdStart {
         return out;
     }
 
-    private List<String> missing() {
+    /** What of the configured cluster is not here, for the log; empty when nothing is. */
+    private String missing() {
+        if (clusterSize > 0) {
+            // by name: a node restarted under its name, its last life not yet declared dead, is one node
+            int here = new HashSet<>(membership.nodes()).size();
+            return here >= clusterSize ? "" : (clusterSize - here) + " of the " + clusterSize + " nodes of cluster-size";
+        }
         Set<String> here = new LinkedHashSet<>();
         for (Member m : membership.hazelcast().getCluster().getMembers()) {
             here.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
@@ -127,7 +145,7 @@ public final class ColdStart {
                 out.add(member);
             }
         }
-        return out;
+        return out.isEmpty() ? "" : "members " + out;
     }
 
     /** Waits, woken by members joining or leaving and by steps done, until {@code done} holds or the deadline passes. */

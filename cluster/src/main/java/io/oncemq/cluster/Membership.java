@@ -20,8 +20,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * This node's place in the cluster: an embedded Hazelcast member that joins the listed members over
- * TCP-IP (never multicast, never auto-detection, never the internet) and logs one line per member that
+ * This node's place in the cluster: an embedded Hazelcast member that joins the listed members over TCP-IP,
+ * or those Hazelcast's Kubernetes discovery finds by DNS lookup ({@link KubernetesDiscovery}); never multicast,
+ * never auto-detection, never the internet. It logs one line per member that
  * joins or leaves. The route table and forwards between nodes run on it ({@link RouteTable}, {@link NodeCalls}, {@link Owners}).
  */
 public final class Membership implements AutoCloseable {
@@ -48,6 +49,29 @@ public final class Membership implements AutoCloseable {
 
     /** Starts the member and returns once it has joined (or formed) the cluster; blocks: call it off any event loop. */
     public static Membership join(ClusterOptions options) {
+        Membership m = new Membership(Hazelcast.newHazelcastInstance(config(options)), options.nodeName());
+        m.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                log.info("cluster {}: node {} joined; members {}", options.clusterName(), name(e.getMember()), m.nodes());
+                tell(m.joinListeners, name(e.getMember()));
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                log.warn("cluster {}: node {} left; members {}", options.clusterName(), name(e.getMember()), m.nodes());
+                m.departed.put(name(e.getMember()), e.getMember().getUuid().toString());
+                tell(m.leaveListeners, name(e.getMember()));
+            }
+        });
+        log.info("node {} in cluster {} on {}:{}, joined by {}; members {}", options.nodeName(), options.clusterName(), options.host(),
+                options.port(), options.kubernetes() == null ? "the member list"
+                        : "Kubernetes discovery (DNS lookup of " + options.kubernetes().serviceDns() + ")", m.nodes());
+        return m;
+    }
+
+    /** The Hazelcast configuration of the member {@code options} describe. */
+    static Config config(ClusterOptions options) {
         Config config = new Config().setClusterName(options.clusterName()).setInstanceName("oncemq-" + options.nodeName());
         config.setProperty("hazelcast.logging.type", "slf4j");
         config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -66,25 +90,12 @@ public final class Membership implements AutoCloseable {
         JoinConfig join = network.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).setMembers(options.members());
-        Membership m = new Membership(Hazelcast.newHazelcastInstance(config), options.nodeName());
-        m.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
-            @Override
-            public void memberAdded(MembershipEvent e) {
-                log.info("cluster {}: node {} joined; members {}", options.clusterName(), name(e.getMember()), m.nodes());
-                tell(m.joinListeners, name(e.getMember()));
-            }
-
-            @Override
-            public void memberRemoved(MembershipEvent e) {
-                log.warn("cluster {}: node {} left; members {}", options.clusterName(), name(e.getMember()), m.nodes());
-                m.departed.put(name(e.getMember()), e.getMember().getUuid().toString());
-                tell(m.leaveListeners, name(e.getMember()));
-            }
-        });
-        log.info("node {} in cluster {} on {}:{}; members {}", options.nodeName(), options.clusterName(), options.host(),
-                options.port(), m.nodes());
-        return m;
+        if (options.kubernetes() != null) {
+            options.kubernetes().configure(join, options.port());
+        } else {
+            join.getTcpIpConfig().setEnabled(true).setMembers(options.members());
+        }
+        return config;
     }
 
     /** Each listener hears of the node, also when one before it fails (a failure would skip an adoption). */

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The configured cluster size, which split-brain protection counts a majority of, with members named by address or by name. */
 class ClusterOptionsTest {
@@ -32,5 +33,17 @@ class ClusterOptionsTest {
     void aNameThatDoesNotResolveIsAnotherNode() {
         assertEquals(3, new ClusterOptions("n1", "c", "127.0.0.1", 5701,
                 List.of("127.0.0.1:5701", "no-such-host.invalid:5701", "127.0.0.1:5703")).clusterSize());
+    }
+
+    @Test
+    void withKubernetesDiscoveryTheClusterSizeIsTheConfiguredOne() {
+        assertEquals(5, new ClusterOptions("oncemq-0", "c", "10.1.0.7", 5701, List.of(), 60,
+                new KubernetesDiscovery("oncemq-headless.oncemq.svc.cluster.local", 5)).clusterSize());
+    }
+
+    @Test
+    void aMemberListAndKubernetesDiscoveryTogetherAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new ClusterOptions("n1", "c", "127.0.0.1", 5701, List.of("127.0.0.1:5702"), 60,
+                new KubernetesDiscovery("oncemq-headless", 3)));
     }
 }

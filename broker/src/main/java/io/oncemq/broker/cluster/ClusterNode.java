@@ -158,7 +158,7 @@ public final class ClusterNode implements AutoCloseable {
             coldNodes = Set.of();
             return;
         }
-        coldStart.awaitListedMembers();
+        coldStart.awaitConfiguredMembers();
         List<CompletableFuture<String>> offers = new ArrayList<>();
         for (String clientId : clientIds) {
             offers.add(owners.offer(clientId, state.epoch(clientId)).toCompletableFuture());
@@ -204,7 +204,7 @@ public final class ClusterNode implements AutoCloseable {
             throw new IllegalStateException("interrupted while waiting for the routes of the cold start", e);
         }
         routeTable.readOthers();
-        if (!coldNodes.isEmpty() || coldStart.allListedHere()) {
+        if (!coldNodes.isEmpty() || coldStart.allConfiguredHere()) {
             coldStart.started();
         }
     }

@@ -23,6 +23,7 @@ final class BrokerProcess implements AutoCloseable {
     private final Path logs;
     private final int port;
     private final List<String> extraArgs = new ArrayList<>();
+    private final List<String> jvmOptions = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private Process process;
     private Path currentLog;
@@ -49,6 +50,12 @@ final class BrokerProcess implements AutoCloseable {
         return this;
     }
 
+    /** JVM options for every start from now on (e.g. -Djdk.net.hosts.file=...). */
+    BrokerProcess withJvmOptions(String... options) {
+        jvmOptions.addAll(List.of(options));
+        return this;
+    }
+
     /** An environment variable for every start from now on (e.g. ONCEMQ_HTTP_PORT), on top of this JVM's environment. */
     BrokerProcess withEnv(String name, String value) {
         environment.put(name, value);
@@ -70,7 +77,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** Starts the node with these JVM options for this start only (e.g. -Doncemq.fault=STEP), and waits until it accepts connections. */
-    void start(List<String> jvmOptions) throws IOException, InterruptedException {
+    void start(List<String> thisStartOnly) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -83,6 +90,7 @@ final class BrokerProcess implements AutoCloseable {
             cmd.add("-Doncemq.trace.level=" + trace); // MessageTrace in the node's log
         }
         cmd.addAll(jvmOptions);
+        cmd.addAll(thisStartOnly);
         cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.oncemq.broker.Main",
                 "--port", String.valueOf(port), "--data", data.toString()));
         cmd.addAll(extraArgs);

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -65,7 +64,7 @@ class ClusterRestartTest {
         nodes.get(0).kill();
         nodes.get(2).kill();
         System.out.printf("whole cluster killed with %d and %d of %d published%n", a.pub.handedOver, b.pub.handedOver, N);
-        startAll(nodes);
+        NodeJvms.startAll(nodes);
         restarts += NODES;
 
         a.finish();
@@ -143,27 +142,6 @@ class ClusterRestartTest {
     private static void awaitBoth(Pair a, Pair b, int received) throws InterruptedException {
         assertTrue(a.sub.awaitReceived(received, 90_000), "pair a stalled at " + a.sub.received);
         assertTrue(b.sub.awaitReceived(received, 90_000), "pair b stalled at " + b.sub.received);
-    }
-
-    /** Starts every node at once: in a cold start each waits for the others before it accepts connections. */
-    private static void startAll(List<BrokerProcess> nodes) throws Exception {
-        List<Thread> starting = new ArrayList<>();
-        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-        for (BrokerProcess p : nodes) {
-            Thread t = new Thread(() -> {
-                try {
-                    p.start();
-                } catch (Exception | Error e) {
-                    failures.add(e);
-                }
-            }, "start-node");
-            t.start();
-            starting.add(t);
-        }
-        for (Thread t : starting) {
-            t.join(TimeUnit.MINUTES.toMillis(3));
-        }
-        assertEquals(List.of(), failures, "every node starts again");
     }
 
     private Link link(List<BrokerProcess> nodes, int preferred, String clientId) throws MqttException {

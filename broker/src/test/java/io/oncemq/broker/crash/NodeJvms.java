@@ -3,6 +3,7 @@ package io.oncemq.broker.crash;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A cluster of node JVMs n1..nK on free ports for the crash tests, and what they logged. */
@@ -31,6 +32,29 @@ final class NodeJvms {
             p.start();
         }
         return nodes;
+    }
+
+    /** Starts every node at once: in a cold start each waits for the others before it accepts connections. */
+    static void startAll(List<BrokerProcess> nodes) throws Exception {
+        List<Thread> starting = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (BrokerProcess p : nodes) {
+            Thread t = new Thread(() -> {
+                try {
+                    p.start();
+                } catch (Exception | Error e) {
+                    failures.add(e);
+                }
+            }, "start-node");
+            t.start();
+            starting.add(t);
+        }
+        for (Thread t : starting) {
+            t.join(TimeUnit.MINUTES.toMillis(3));
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError("not every node started again: " + failures);
+        }
     }
 
     /** A QoS 0 probe until the subscriber's node is in the publisher's node's route table. */
