@@ -140,7 +140,7 @@ public final class Node {
             p.complete();
         })));
         if (cluster != null) {
-            cluster.serve(postOffice, sessions, home, state, vertx, old -> ((Connection) old).takenOver());
+            cluster.serve(postOffice, sessions, home, state, vertx, Connection::closeTakenOver);
         }
         metrics = new Metrics(nodeName(), new Metrics.Sources(counters, access.counters(), connections, sessions, postOffice,
                 chronicle, cluster));

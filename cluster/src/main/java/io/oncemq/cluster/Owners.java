@@ -191,6 +191,11 @@ public final class Owners {
         return owners.submitToKey(clientId, new OwnerUpdate(OwnerUpdate.GIVE_BACK, self, previous, epoch));
     }
 
+    /** The owner now and its epoch (node null: none). */
+    public CompletionStage<Owner> ownerOf(String clientId) {
+        return owners.getAsync(clientId).thenApply(Owner::parse);
+    }
+
     /** The owner now and its epoch (node null: none). Blocks: not on an event loop. */
     public Owner owner(String clientId) {
         return Owner.parse(owners.get(clientId));

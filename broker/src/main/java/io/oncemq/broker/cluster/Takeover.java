@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,8 @@ public final class Takeover implements NodeCalls.Service {
     private final Vertx vertx;
     private final Consumer<Object> closeConnection;
     private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
+    /** The epoch each connection's claim under way here got in the owners map, by client id. */
+    private final Map<String, Long> claimEpochs = new ConcurrentHashMap<>();
     /** Sessions an adoption is installing here, by client id. */
     private final Map<String, Future<Void>> installing = new ConcurrentHashMap<>();
     /** How long a connection for a dead node's client waits for that node's sessions to be adopted. */
@@ -127,6 +130,8 @@ public final class Takeover implements NodeCalls.Service {
                 return;
             }
             String previous = claim.previous();
+            claimEpochs.put(clientId, claim.epoch());
+            done.future().onComplete(ar -> claimEpochs.remove(clientId, claim.epoch()));
             Moving moving = new Moving(clientId, previous, claim.epoch(), loop, done);
             if (previous == null || previous.equals(membership.nodeName())) {
                 moving.epochHere();
@@ -166,6 +171,20 @@ public final class Takeover implements NodeCalls.Service {
         }
 
         void arrived(byte[] transfer, String from) {
+            if (transfer.length == 0) {
+                // nothing came: either the session is new, or a later claim elsewhere superseded this one and the
+                // session stays where it is; only the owner at this claim's epoch may serve it (E4)
+                owners.ownerOf(clientId).whenComplete((owner, e) -> loop.context().runOnContext(v -> {
+                    if (e == null && membership.nodeName().equals(owner.node()) && owner.epoch() == epoch) {
+                        epochHere();
+                        done.complete();
+                    } else {
+                        done.fail(new Unavailable(e != null ? "cannot read the owner of the client id (" + e + ")"
+                                : "a later connection on node " + owner.node() + " took the client id over"));
+                    }
+                }));
+                return;
+            }
             epochHere();
             received(clientId, transfer, from, loop, done);
         }
@@ -216,7 +235,7 @@ public final class Takeover implements NodeCalls.Service {
     }
 
     private void fetch(Moving m, String from, long deadline) {
-        calls.call(from, SERVICE, m.clientId.getBytes(StandardCharsets.UTF_8), HANDOVER_TIMEOUT_SECONDS).whenComplete((bytes, failure) ->
+        calls.call(from, SERVICE, request(m.clientId, m.epoch), HANDOVER_TIMEOUT_SECONDS).whenComplete((bytes, failure) ->
                 m.loop.context().runOnContext(v -> {
                     if (failure == null) {
                         m.arrived(bytes, from);
@@ -230,6 +249,11 @@ public final class Takeover implements NodeCalls.Service {
                         m.giveUp("node " + from + " did not hand the session over (" + failure + ")");
                     }
                 }));
+    }
+
+    private static byte[] request(String clientId, long epoch) {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(id.length + Long.BYTES).put(id).putLong(epoch).array();
     }
 
     /** Installs a session in its wire form (empty: nothing to install). */
@@ -301,7 +325,9 @@ public final class Takeover implements NodeCalls.Service {
     /** Another node claimed a client id this node serves: close its connection and hand the session over. */
     @Override
     public CompletableFuture<byte[]> handle(String caller, byte[] request) {
-        String clientId = new String(request, StandardCharsets.UTF_8);
+        int sep = request.length - Long.BYTES;
+        String clientId = new String(request, 0, sep, StandardCharsets.UTF_8);
+        long askerEpoch = ByteBuffer.wrap(request, sep, Long.BYTES).getLong();
         String to = caller.substring(0, caller.lastIndexOf('/'));
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         Runnable handOver = () -> {
@@ -315,7 +341,12 @@ public final class Takeover implements NodeCalls.Service {
             }
         };
         Future<Void> pending = claiming.get(clientId);
-        if (pending != null) {
+        Long ours = claimEpochs.get(clientId);
+        if (pending != null && ours != null && ours > askerEpoch) {
+            // two connections raced (E4): this node's claim came later in the owners map and asks the asker's node,
+            // whose claim asks this one; the later claim wins and the session stays where it is
+            answer.complete(NOTHING);
+        } else if (pending != null) {
             pending.onComplete(ar -> handOver.run()); // this node's own claim of the id ends first
         } else {
             handOver.run();
@@ -330,7 +361,7 @@ public final class Takeover implements NodeCalls.Service {
         }
         Object old = s.connection();
         s.connection(HANDED_OVER);
-        if (old != null) {
+        if (old != null && old != HANDED_OVER) {
             closeConnection.accept(old); // E4: the old connection closes first (0x8E)
         }
         s.outlet(null);

@@ -122,7 +122,7 @@ public final class Connection implements Outlet {
         imposeKeepAlive();
         ConnectParams params = new ConnectParams(cleanStart, expiry, assigned);
         node.claim(clientId, loop)
-                .compose(v -> sessions.attach(clientId, this, loop, old -> ((Connection) old).takenOver()))
+                .compose(v -> sessions.attach(clientId, this, loop, Connection::closeTakenOver))
                 .onSuccess(s -> resume(s, params))
                 .onFailure(e -> admission.unavailable(e.getMessage()));
     }
@@ -255,6 +255,13 @@ public final class Connection implements Outlet {
         if (session != null) {
             sessions.detach(session, this);
             log.info("client {} disconnected", clientId);
+        }
+    }
+
+    /** Closes a session's earlier connection for a new one; anything else there (a hand-over's mark) has none to close. */
+    public static void closeTakenOver(Object old) {
+        if (old instanceof Connection c) {
+            c.takenOver();
         }
     }
 
