@@ -13,6 +13,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -138,5 +140,53 @@ class ClusterTakeoverTest {
         } finally {
             sub.disconnect();
         }
+    }
+
+    /**
+     * Two connections of one client id reach two nodes at once, the session on one of them (E4): the claims must
+     * not wait for each other; both CONNECTs are answered quickly, one ends connected with the session and its
+     * queue, the other refused (Server unavailable) or taken over (0x8E). Rounds, since either claim may come first.
+     */
+    @Test
+    void twoConnectionsRacingOnTwoNodesEndWithOneOwnerAndTheSession_E4() throws Exception {
+        for (int round = 0; round < 4; round++) {
+            String id = "racer-" + round;
+            Mqtt5BlockingClient first = kept(0, id, true, new CompletableFuture<>());
+            first.subscribeWith().topicFilter(id + "/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            first.disconnect();
+            Mqtt5BlockingClient pub = cluster.v5Client(0, id + "-pub");
+            for (int n = 0; n < 5; n++) {
+                pub.publishWith().topic(id + "/q").qos(MqttQos.AT_LEAST_ONCE).payload(String.valueOf(n).getBytes()).send();
+            }
+            pub.disconnect();
+            List<Mqtt5BlockingClient> racers = List.of(racer(1, id), racer(0, id));
+            // before the connects: messages sent right after CONNACK must find a consumer
+            List<Mqtt5BlockingClient.Mqtt5Publishes> ins = racers.stream().map(c -> c.publishes(MqttGlobalPublishFilter.ALL)).toList();
+            List<CompletableFuture<Boolean>> connects = racers.stream().map(c -> c.toAsync().connectWith().cleanStart(false)
+                    .sessionExpiryInterval(300).send().handle((ack, e) -> e == null)).toList();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (CompletableFuture<Boolean> c : connects) {
+                c.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS); // no claim waits for the other
+            }
+            Await.until(() -> racers.stream().filter(c -> c.getState().isConnected()).count() == 1, Duration.ofSeconds(10),
+                    "one of the two connections of " + id);
+            int owner = racers.get(0).getState().isConnected() ? 0 : 1;
+            // the one taken over may have been sent some first: QoS 1, at least once over the two connections
+            Set<String> got = new TreeSet<>();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (got.size() < 5 && System.nanoTime() < until) {
+                for (Mqtt5BlockingClient.Mqtt5Publishes in : ins) {
+                    in.receive(100, TimeUnit.MILLISECONDS).filter(p -> p.getTopic().toString().equals(id + "/q"))
+                            .ifPresent(p -> got.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+                }
+            }
+            assertEquals(Set.of("0", "1", "2", "3", "4"), got, "the queue came with the session");
+            ins.forEach(Mqtt5BlockingClient.Mqtt5Publishes::close);
+            racers.get(owner).disconnect();
+        }
+    }
+
+    private static Mqtt5BlockingClient racer(int node, String clientId) {
+        return Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(cluster.port(node)).buildBlocking();
     }
 }

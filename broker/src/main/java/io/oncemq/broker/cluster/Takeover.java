@@ -52,8 +52,8 @@ public final class Takeover implements NodeCalls.Service {
     private final Vertx vertx;
     private final Consumer<Object> closeConnection;
     private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
-    /** The epoch each connection's claim under way here got in the owners map, by client id. */
-    private final Map<String, Long> claimEpochs = new ConcurrentHashMap<>();
+    /** The epoch each connection's claim under way here gets in the owners map (-1: none), by client id. */
+    private final Map<String, Promise<Long>> claimEpochs = new ConcurrentHashMap<>();
     /** Sessions an adoption is installing here, by client id. */
     private final Map<String, Future<Void>> installing = new ConcurrentHashMap<>();
     /** How long a connection for a dead node's client waits for that node's sessions to be adopted. */
@@ -124,14 +124,16 @@ public final class Takeover implements NodeCalls.Service {
     }
 
     private void claimNow(String clientId, JournalBatcher loop, Promise<Void> done) {
+        Promise<Long> epoch = Promise.promise();
+        claimEpochs.put(clientId, epoch);
+        done.future().onComplete(ar -> claimEpochs.remove(clientId, epoch));
         owners.claim(clientId).whenComplete((claim, failure) -> loop.context().runOnContext(v -> {
+            epoch.complete(failure == null ? claim.epoch() : -1L);
             if (failure != null) {
                 done.fail(new Unavailable("cannot claim the client id in the cluster (" + failure + ")"));
                 return;
             }
             String previous = claim.previous();
-            claimEpochs.put(clientId, claim.epoch());
-            done.future().onComplete(ar -> claimEpochs.remove(clientId, claim.epoch()));
             Moving moving = new Moving(clientId, previous, claim.epoch(), loop, done);
             if (previous == null || previous.equals(membership.nodeName())) {
                 moving.epochHere();
@@ -341,15 +343,21 @@ public final class Takeover implements NodeCalls.Service {
             }
         };
         Future<Void> pending = claiming.get(clientId);
-        Long ours = claimEpochs.get(clientId);
-        if (pending != null && ours != null && ours > askerEpoch) {
-            // two connections raced (E4): this node's claim came later in the owners map and asks the asker's node,
-            // whose claim asks this one; the later claim wins and the session stays where it is
-            answer.complete(NOTHING);
-        } else if (pending != null) {
-            pending.onComplete(ar -> handOver.run()); // this node's own claim of the id ends first
-        } else {
+        Promise<Long> ours = claimEpochs.get(clientId);
+        if (pending == null) {
             handOver.run();
+        } else if (ours == null) {
+            pending.onComplete(ar -> handOver.run()); // an adoption installing it here ends first
+        } else {
+            ours.future().onComplete(e -> {
+                if (e.result() > askerEpoch) {
+                    // two connections raced (E4): this node's claim came later in the owners map and asks the asker's
+                    // node, whose claim asks this one; the later claim wins and the session stays where it is
+                    answer.complete(NOTHING);
+                } else {
+                    pending.onComplete(ar -> handOver.run()); // this node's own earlier claim of the id ends first
+                }
+            });
         }
         return answer;
     }
