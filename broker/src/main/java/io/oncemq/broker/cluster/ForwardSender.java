@@ -70,55 +70,80 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
      * (its sessions are not); the adopter drops repeats.
      */
     private void attempt(Attempt a, String target, long deadline) {
+        if (!target.equals(a.node()) || !madeForEarlierLife(a)) {
+            call(a, target, deadline);
+            return;
+        }
+        // the node restarted (or died) since the batch was made: its new life would take the batch and drop it when
+        // the sessions it was for went to the adopter of the life that ended; a new life takes forwards only once that
+        // adoption is announced (or none came), so asking who adopted first decides
+        owners.adopterOf(a.node()).whenComplete((adopted, e) -> {
+            Owners.Adopter adopter = e == null && adopted != null && adopted.of(membership.departedLife(a.node())) ? adopted : null;
+            if (adopter == null || adopter.node().equals(target)) {
+                call(a, target, deadline);
+            } else if (adopter.node().equals(membership.nodeName()) && self != null) {
+                self.handle(calls.caller(), a.body()).whenComplete((x, ignored) -> a.done().complete(null));
+            } else {
+                call(a, adopter.node(), deadline == 0 ? System.nanoTime() + ADOPTION_WAIT_NANOS : deadline);
+            }
+        });
+    }
+
+    private void call(Attempt a, String target, long deadline) {
         calls.call(target, SERVICE, a.body()).whenComplete((ok, failure) -> {
             if (failure == null) {
                 a.done().complete(null);
-                return;
+            } else {
+                redirect(a, target, deadline, failure);
             }
-            long giveUpAt = deadline == 0 ? System.nanoTime() + ADOPTION_WAIT_NANOS : deadline;
-            owners.adopterOf(a.node()).whenComplete((adopted, e) -> {
-                if (e != null) {
-                    log.warn("forward to node {}: cannot read who adopted it ({})", a.node(), e.toString());
+        });
+    }
+
+    /** The batch did not reach {@code target}: to the adopter of its node, again later, or given up. */
+    private void redirect(Attempt a, String target, long deadline, Throwable failure) {
+        long giveUpAt = deadline == 0 ? System.nanoTime() + ADOPTION_WAIT_NANOS : deadline;
+        owners.adopterOf(a.node()).whenComplete((adopted, e) -> {
+            if (e != null) {
+                log.warn("forward to node {}: cannot read who adopted it ({})", a.node(), e.toString());
+            }
+            // an adoption of an earlier life of the node holds none of the sessions this batch was made for
+            Owners.Adopter adopter = adopted != null && adopted.of(membership.departedLife(a.node())) ? adopted : null;
+            boolean earlier = madeForEarlierLife(a) || (adopter != null && notReady(failure));
+            Adoption here = adoption;
+            CompletableFuture<Void> installing = here == null || adopter != null ? null : here.installing(a.node());
+            if (installing != null && earlier && self != null) {
+                // this node is adopting it right now: routed here once the sessions are installed (see Adoption#installing)
+                installing.whenComplete((v, ignored) ->
+                        self.handle(calls.caller(), a.body()).whenComplete((x, alsoIgnored) -> a.done().complete(null)));
+            } else if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
+                // this node adopted it: routed here, acknowledged once durable here (the intake answers
+                // without waiting behind the batch that waits for this very forward)
+                log.debug("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
+                        a.messages());
+                self.handle(calls.caller(), a.body()).whenComplete((x, ignored) -> a.done().complete(null));
+            } else if (adopter != null && earlier && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
+                log.debug("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
+                        a.messages(), adopter.node());
+                attempt(a, adopter.node(), giveUpAt);
+            } else if (membership.isMember(target) || System.nanoTime() < giveUpAt) {
+                // not answered (a lost answer, a node starting up) or not adopted yet: again in a moment
+                long now = System.nanoTime();
+                if (deadline == 0 && now - lastRetryLog > LOG_INTERVAL_NANOS) {
+                    lastRetryLog = now;
+                    log.warn("forward of {} messages to node {} (meant for node {}) failed ({}); retrying", a.messages(), target,
+                            a.node(), failure.toString());
                 }
-                // an adoption of an earlier life of the node holds none of the sessions this batch was made for
-                Owners.Adopter adopter = adopted != null && adopted.of(membership.departedLife(a.node())) ? adopted : null;
-                boolean earlier = madeForEarlierLife(a) || (adopter != null && notReady(failure));
-                Adoption here = adoption;
-                CompletableFuture<Void> installing = here == null || adopter != null ? null : here.installing(a.node());
-                if (installing != null && earlier && self != null) {
-                    // this node is adopting it right now: routed here once the sessions are installed (see Adoption#installing)
-                    installing.whenComplete((v, ignored) ->
-                            self.handle(calls.caller(), a.body()).whenComplete((x, alsoIgnored) -> a.done().complete(null)));
-                } else if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
-                    // this node adopted it: routed here, acknowledged once durable here (the intake answers
-                    // without waiting behind the batch that waits for this very forward)
-                    log.debug("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
-                            a.messages());
-                    self.handle(calls.caller(), a.body()).whenComplete((x, ignored) -> a.done().complete(null));
-                } else if (adopter != null && earlier && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
-                    log.debug("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
-                            a.messages(), adopter.node());
-                    attempt(a, adopter.node(), giveUpAt);
-                } else if (membership.isMember(target) || System.nanoTime() < giveUpAt) {
-                    // not answered (a lost answer, a node starting up) or not adopted yet: again in a moment
-                    long now = System.nanoTime();
-                    if (deadline == 0 && now - lastRetryLog > LOG_INTERVAL_NANOS) {
-                        lastRetryLog = now;
-                        log.warn("forward of {} messages to node {} (meant for node {}) failed ({}); retrying", a.messages(), target,
-                                a.node(), failure.toString());
-                    }
-                    vertx.setTimer(RETRY_MILLIS, id -> attempt(a, target, giveUpAt));
-                } else {
-                    long lost = givenUp.addAndGet(a.messages());
-                    long now = System.nanoTime();
-                    if (now - lastLog > LOG_INTERVAL_NANOS) {
-                        lastLog = now;
-                        log.error("node {} left and nobody adopted its sessions: {} forwarded messages for them not delivered ({} in all)",
-                                a.node(), a.messages(), lost);
-                    }
-                    a.done().complete(null);
+                vertx.setTimer(RETRY_MILLIS, id -> attempt(a, target, giveUpAt));
+            } else {
+                long lost = givenUp.addAndGet(a.messages());
+                long now = System.nanoTime();
+                if (now - lastLog > LOG_INTERVAL_NANOS) {
+                    lastLog = now;
+                    log.error("node {} left and nobody adopted its sessions: {} forwarded messages for them not delivered ({} in all)",
+                            a.node(), a.messages(), lost);
                 }
-            });
+                a.done().complete(null);
+            }
         });
     }
 
