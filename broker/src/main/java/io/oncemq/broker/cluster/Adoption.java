@@ -70,15 +70,15 @@ public final class Adoption {
             return;
         }
         CompletableFuture<Void> adopting = new CompletableFuture<>();
-        installing.put(node, adopting);
         vertx.<List<Reserved>>executeBlocking(() -> {
             if (!owners.holdsCopyOf(node)) {
                 log.info("node {} left: its current copy is on node {}, not here", node, owners.copyHolder(node));
                 replicas.forget(node, r); // an older copy: the node moved on to another buddy since
-                installing.remove(node, adopting);
-                adopting.complete(null);
                 return null;
             }
+            // only now: forwards for the node wait for this install and are then routed here (ForwardSender); a
+            // node that does not adopt would route them to none of its sessions
+            installing.put(node, adopting);
             List<String> clientIds = replicas.locked(() -> List.copyOf(r.state.sessions().keySet()));
             // every session of the copy is installed here, so that forwards sent on to this node find it; a
             // client that resumed on another node meanwhile gets its session from here by a normal hand-over
