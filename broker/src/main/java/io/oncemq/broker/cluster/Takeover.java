@@ -75,7 +75,7 @@ public final class Takeover implements NodeCalls.Service {
 
     /**
      * Makes this node the client id's owner; completes on {@code loop} once any session another node served
-     * for it is here (journaled on this node). A node that does not answer is passed over with one log line.
+     * for it is here (journaled on this node), or fails with {@link Unavailable} when it cannot be brought here.
      */
     public Future<Void> claim(String clientId, JournalBatcher loop) {
         Promise<Void> done = Promise.promise();
