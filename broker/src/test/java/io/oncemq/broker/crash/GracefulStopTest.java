@@ -5,7 +5,6 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,12 +96,12 @@ class GracefulStopTest {
     }
 
     /**
-     * Not in the default suite (-Doncemq.graceful.cluster=true): its first run lost 7 numbers after a stop of the node
-     * both clients were on (the subscriber's session handed over live while the publisher still published there).
+     * Two nodes, SIGTERM of either in turn while the clients publish and receive: they move to the other node and
+     * every number arrives once (its first run lost 7 when a relay reached a node before the session's hand-over
+     * there finished; fixed since).
      */
     @Test
     void sigtermOfEitherNodeMovesItsClientsToTheOtherWithoutLossOrDuplicates() throws Exception {
-        Assumptions.assumeTrue(Boolean.getBoolean("oncemq.graceful.cluster"), "runs with -Doncemq.graceful.cluster=true");
         int stops = Integer.getInteger("oncemq.graceful.cluster.stops", 3);
         int n = Math.max(4000, stops * 1200);
         int port1 = BrokerProcess.freePort();
