@@ -1,12 +1,12 @@
 package io.oncemq.broker.cluster;
 
-import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
 import io.oncemq.broker.session.WillMessage;
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.cluster.Membership;
 import io.oncemq.cluster.Owners;
 import io.oncemq.cluster.RouteTable;

@@ -1,15 +1,17 @@
 package io.oncemq.broker.cluster;
 
-import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.OutboundFlow.Delivery;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.cluster.NodeCalls;
 import io.oncemq.journal.JournalState;
 import io.oncemq.journal.Record;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,9 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 
 /**
  * Takes the messages other nodes forward here: each reaches each of this node's sessions once, however
@@ -153,7 +152,7 @@ public final class ForwardIntake implements NodeCalls.Service {
             got.add(t.session().clientId());
         }
         if (MessageTrace.ON) {
-            MessageTrace.step("intake: first " + first + ", had " + skip + ", sessions " + f.sessions() + " -> "
+            MessageTrace.step("intake: first " + first + ", sessions " + f.sessions() + " -> "
                     + targets.stream().map(t -> t.session().clientId()).toList() + " as " + m.id(), in);
         }
         if (first) {

@@ -74,11 +74,6 @@ public final class Replicas implements NodeCalls.Service {
         return byNode.get(node);
     }
 
-    /** Every copy; call with the copies locked. */
-    synchronized java.util.Collection<Replica> all() {
-        return byNode.values();
-    }
-
     /** Drops the copy of a node (it rejoined and will send its state again). */
     synchronized void forget(String node) {
         byNode.remove(node);

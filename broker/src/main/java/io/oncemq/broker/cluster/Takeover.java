@@ -1,6 +1,5 @@
 package io.oncemq.broker.cluster;
 
-import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.qos.OutboundFlow.Delivery;
 import io.oncemq.broker.qos.OutboundFlow.Sent;
@@ -8,6 +7,7 @@ import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.cluster.Membership;
 import io.oncemq.cluster.NodeCalls;
 import io.oncemq.cluster.Owners;

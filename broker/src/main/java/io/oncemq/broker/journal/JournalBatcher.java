@@ -1,8 +1,8 @@
 package io.oncemq.broker.journal;
 
-import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.cluster.Forward;
 import io.oncemq.broker.metrics.BrokerCounters;
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.journal.Journal;
 import io.oncemq.journal.Record;
 import io.vertx.core.Context;

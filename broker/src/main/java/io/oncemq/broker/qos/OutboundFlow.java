@@ -1,11 +1,11 @@
 package io.oncemq.broker.qos;
 
-import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.fault.FaultPoint;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.Outlet;
 import io.oncemq.broker.session.Session;
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.journal.Record;
 
 import java.util.ArrayDeque;

@@ -1,6 +1,5 @@
 package io.oncemq.broker.server;
 
-import io.oncemq.broker.trace.MessageTrace;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.oncemq.broker.Config;
@@ -11,6 +10,7 @@ import io.oncemq.broker.session.MessageProperties;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.topic.Topics;
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.journal.Record;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;

@@ -1,6 +1,5 @@
 package io.oncemq.broker.session;
 
-import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.cluster.ClusterRoutes;
 import io.oncemq.broker.cluster.Forward;
 import io.oncemq.broker.journal.JournalBatcher;
@@ -10,6 +9,7 @@ import io.oncemq.broker.topic.SharedGroup;
 import io.oncemq.broker.topic.Subscription;
 import io.oncemq.broker.topic.TopicTree;
 import io.oncemq.broker.topic.Topics;
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.journal.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
