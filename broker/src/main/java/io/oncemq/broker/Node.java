@@ -34,6 +34,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.StringJoiner;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -66,7 +67,7 @@ public final class Node {
     private String mqttDeployment;
     private Context homeContext;
     private JournalBatcher home;
-    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
     /**
      * What the stop may take beyond {@code shutdown-grace}: the connections' last batches ({@link MqttVerticle#CLOSE_MARGIN_MILLIS}
      * + 1 s), the home loop's (0.5 s), Vert.x closing (0.5 s), the journal, leaving the cluster (Hazelcast's graceful
@@ -167,7 +168,7 @@ public final class Node {
      * Graceful stop (SIGTERM, Ctrl-C), in this order: not ready; the listeners stop accepting; each connection
      * starts no new handshake towards its client, and once nothing is in flight (or {@code shutdown-grace} has
      * passed) it waits for its journal batches (durable, and copied to the buddy in a cluster: E2), then
-     * closes (MQTT 5: DISCONNECT 0x8B); kept sessions keep no will (README, Graceful stop). Then the journal is
+     * closes (MQTT 5: DISCONNECT 0x8B); a kept session's will stays journaled (README, Graceful stop). Then the journal is
      * flushed and closed, then the node leaves the cluster, whose other nodes adopt its sessions from the copy.
      * Bounded by {@link StopBound}: {@code shutdown-grace} + {@link #STOP_BOUND_AFTER_GRACE_MILLIS}, also with a
      * dead peer. A second call waits for the first.
