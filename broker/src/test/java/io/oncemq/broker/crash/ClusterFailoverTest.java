@@ -46,7 +46,7 @@ class ClusterFailoverTest {
         subLink.client().subscribe("failover/q2", 2).waitForCompletion(10_000);
         Link pubLink = link(nodes, 0, "failover-pub");
         pubLink.connect(deadline);
-        NodeJvms.awaitRoute(pubLink, "failover/q2", sub, deadline);
+        sub.awaitRouteFrom(pubLink, "failover/q2", deadline);
         CrashTest.Publisher pub = new CrashTest.Publisher(pubLink, "failover/q2", 2, n, minutes + 10);
         Thread t = new Thread(pub, "publisher");
         t.start();

@@ -115,7 +115,7 @@ class ClusterRestartTest {
         subLink.client().subscribe(topic, 2).waitForCompletion(10_000);
         Link pubLink = link(nodes, pubNode, name + "-pub");
         pubLink.connect(deadline);
-        NodeJvms.awaitRoute(pubLink, topic, sub, deadline);
+        sub.awaitRouteFrom(pubLink, topic, deadline);
         return new Pair(sub, new CrashTest.Publisher(pubLink, topic, 2, N));
     }
 

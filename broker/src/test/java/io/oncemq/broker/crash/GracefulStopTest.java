@@ -104,16 +104,10 @@ class GracefulStopTest {
     void sigtermOfEitherNodeMovesItsClientsToTheOtherWithoutLossOrDuplicates() throws Exception {
         int stops = Integer.getInteger("oncemq.graceful.cluster.stops", 3);
         int n = Math.max(4000, stops * 1200);
-        int port1 = BrokerProcess.freePort();
-        int port2 = BrokerProcess.freePort();
-        String members = "127.0.0.1:" + port1 + ",127.0.0.1:" + port2;
-        String name = "term-" + Long.toHexString(System.nanoTime());
-        BrokerProcess n1 = node(folder.resolve("n1"), "n1", port1, members, name);
-        BrokerProcess n2 = node(folder.resolve("n2"), "n2", port2, members, name);
-        List<BrokerProcess> nodes = List.of(n1, n2);
+        List<BrokerProcess> nodes = NodeJvms.startCluster(folder, closeables, 2, "term", "--shutdown-grace", String.valueOf(GRACE_SECONDS));
+        BrokerProcess n1 = nodes.get(0);
+        BrokerProcess n2 = nodes.get(1);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-        n1.start();
-        n2.start();
 
         Link subLink = link(nodes, 1, "xterm-sub");
         CrashTest.Subscriber sub = new CrashTest.Subscriber(subLink, n);
@@ -206,11 +200,6 @@ class GracefulStopTest {
                 .buildAsync();
         closeables.add(() -> c.disconnect().exceptionally(x -> null).get(5, TimeUnit.SECONDS));
         c.connectWith().cleanStart(false).sessionExpiryInterval(600).send().get(30, TimeUnit.SECONDS);
-    }
-
-    private BrokerProcess node(Path dir, String node, int clusterPort, String members, String clusterName) throws Exception {
-        return closeables.add(new BrokerProcess(dir).withArgs("--node", node, "--cluster-port", String.valueOf(clusterPort),
-                "--members", members, "--cluster-name", clusterName, "--shutdown-grace", String.valueOf(GRACE_SECONDS)));
     }
 
     private Link link(List<BrokerProcess> brokers, String clientId) throws MqttException {

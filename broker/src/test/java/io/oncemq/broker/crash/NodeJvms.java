@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A cluster of node JVMs n1..nK on free ports for the crash tests, and what they logged. */
 final class NodeJvms {
@@ -54,18 +53,6 @@ final class NodeJvms {
         }
         if (!failures.isEmpty()) {
             throw new AssertionError("not every node started again: " + failures);
-        }
-    }
-
-    /** A QoS 0 probe until the subscriber's node is in the publisher's node's route table. */
-    static void awaitRoute(Link pub, String topic, CrashTest.Subscriber sub, long deadline) throws Exception {
-        AtomicBoolean probed = new AtomicBoolean();
-        while (!probed.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no route to the subscriber's node");
-            }
-            pub.client().publish(topic, "0".getBytes(), 0, false);
-            probed.set(sub.awaitReceived(1, 100));
         }
     }
 
