@@ -369,8 +369,8 @@ public final class Takeover implements NodeCalls.Service {
         }
         Object old = s.connection();
         s.connection(HANDED_OVER);
-        if (old != null && old != HANDED_OVER) {
-            closeConnection.accept(old); // E4: the old connection closes first (0x8E)
+        if (old != null) {
+            closeConnection.accept(old); // E4: the old connection closes first (0x8E); a mark from an earlier hand-over has none
         }
         s.outlet(null);
         s.cancelPendingWill();
