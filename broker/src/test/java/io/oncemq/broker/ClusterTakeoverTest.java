@@ -12,10 +12,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -139,6 +141,47 @@ class ClusterTakeoverTest {
             assertEquals(List.of("once"), receive(in, "receipt/x", 1));
         } finally {
             sub.disconnect();
+        }
+    }
+
+    /**
+     * Two kept sessions swap nodes, and each node publishes for the session that just arrived from the other.
+     * Each publish also reaches the node the session left (it still subscribes there while it relays), which
+     * names the session's new node in its answer. A node that relayed instead would wait, before answering,
+     * for its own relay to the other node, queued behind its earlier forward there, whose answer waits the same
+     * way: both nodes' forwards stalled until the call timeout (15 s).
+     */
+    @Test
+    void twoSessionsThatSwappedNodesGetWhatBothNodesPublishWithoutStalling() throws Exception {
+        for (String[] s : new String[][] {{"swap-a", "0"}, {"swap-b", "1"}}) {
+            Mqtt5BlockingClient c = kept(Integer.parseInt(s[1]), s[0], true, new CompletableFuture<>());
+            c.subscribeWith().topicFilter(s[0] + "/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            c.disconnect();
+        }
+        int n = 300;
+        Mqtt5BlockingClient a = kept(1, "swap-a", false, new CompletableFuture<>());
+        Mqtt5BlockingClient b = kept(0, "swap-b", false, new CompletableFuture<>());
+        Set<String> gotA = ConcurrentHashMap.newKeySet();
+        Set<String> gotB = ConcurrentHashMap.newKeySet();
+        a.toAsync().publishes(MqttGlobalPublishFilter.ALL, p -> gotA.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+        b.toAsync().publishes(MqttGlobalPublishFilter.ALL, p -> gotB.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+        // each published where its session now lives: on that node and to the one it left, at the same time
+        Mqtt5BlockingClient pubA = cluster.v5Client(1, "swap-pub-a");
+        Mqtt5BlockingClient pubB = cluster.v5Client(0, "swap-pub-b");
+        // on a daemon thread: the client blocks the sender once too many publishes wait for acknowledgement
+        CompletableFuture<Void> acknowledged = CompletableFuture.supplyAsync(() -> {
+            List<CompletableFuture<?>> sent = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                sent.add(pubA.toAsync().publishWith().topic("swap-a/x").qos(MqttQos.AT_LEAST_ONCE).payload(String.valueOf(i).getBytes()).send());
+                sent.add(pubB.toAsync().publishWith().topic("swap-b/x").qos(MqttQos.AT_LEAST_ONCE).payload(String.valueOf(i).getBytes()).send());
+            }
+            return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+        }).thenCompose(all -> all);
+        // well under the call timeout: a stall holds the acknowledgements at least 15 s
+        acknowledged.get(10, TimeUnit.SECONDS);
+        Await.until(() -> gotA.size() == n && gotB.size() == n, Duration.ofSeconds(10), "all " + n + " at each session");
+        for (Mqtt5BlockingClient c : List.of(a, b, pubA, pubB)) {
+            c.disconnect();
         }
     }
 

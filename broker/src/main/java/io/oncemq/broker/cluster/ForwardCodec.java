@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The wire form of a batch of forwards: hand-written, a version byte first, no Java serialization. */
 final class ForwardCodec {
@@ -87,6 +88,49 @@ final class ForwardCodec {
                         publisher.isEmpty() ? null : publisher, plain, g, t));
             }
             return batch;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Forwards the sender is to make itself, to the nodes sessions moved to: one batch per node. */
+    record Redirect(String node, byte[] batch, int messages) {
+    }
+
+    /** An intake's answer that sends forwards elsewhere (an empty answer: all taken). */
+    static byte[] encodeRedirects(Map<String, List<Forward>> byNode) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeShort(byNode.size());
+            for (Map.Entry<String, List<Forward>> e : byNode.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue().size());
+                writeBytes(out, encode(e.getValue()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static List<Redirect> decodeRedirects(byte[] answer) {
+        if (answer == null || answer.length == 0) {
+            return List.of();
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(answer))) {
+            byte version = in.readByte();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("forward answer of version " + version + ", this node reads " + VERSION);
+            }
+            int n = in.readShort();
+            List<Redirect> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String node = in.readUTF();
+                int messages = in.readInt();
+                out.add(new Redirect(node, readBytes(in), messages));
+            }
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

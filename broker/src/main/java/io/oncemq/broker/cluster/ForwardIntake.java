@@ -22,12 +22,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
  * Takes the messages other nodes forward here: each reaches each of this node's sessions once, however
- * often it is forwarded or relayed (E3), and is acknowledged once durable. Remembers, per origin and id,
- * which sessions got a message (journaled; after a restart the whole node counts as having it).
+ * often it is forwarded or relayed (E3), and is acknowledged once durable. A message for a session that
+ * moved to another node is not relayed from here: the answer names that node and the sender forwards it
+ * there itself (a relay would make this answer wait for another node's, and two nodes relaying to each
+ * other would each hold the other's answer). Remembers, per origin and id, which sessions got a message
+ * (journaled; after a restart the whole node counts as having it).
  * Runs on one event loop (its batcher's); the ledger is also read by hand-overs, under its lock.
  */
 public final class ForwardIntake implements NodeCalls.Service {
@@ -106,23 +110,35 @@ public final class ForwardIntake implements NodeCalls.Service {
     private void take(String caller, List<Forward> batch, CompletableFuture<byte[]> durable) {
         loop.context().runOnContext(v -> {
             List<Runnable> dispatches = new ArrayList<>(batch.size());
+            Map<String, List<Forward>> redirects = new LinkedHashMap<>(0);
             synchronized (ledger) {
                 for (Forward f : batch) {
-                    accept(f, dispatches);
+                    accept(f, dispatches, (node, relay) -> {
+                        if (MessageTrace.ON) {
+                            MessageTrace.step("intake: sessions " + relay.sessions() + " moved to " + node + ", sender redirected", relay.message());
+                        }
+                        // the sender passes it on as it is: a message first accepted here names this node as origin
+                        Message m = relay.message();
+                        Forward named = m.origin() != null ? relay
+                                : new Forward(m.storedAs(m.id(), self, m.originId()), relay.publisherId(), false, List.of(), relay.sessions());
+                        redirects.computeIfAbsent(node, n -> new ArrayList<>(1)).add(named);
+                    });
                 }
             }
+            byte[] answer = redirects.isEmpty() ? DONE : ForwardCodec.encodeRedirects(redirects);
             CompletableFuture<byte[]> earlier = lastAnswer.getOrDefault(caller, DONE_ALREADY);
             lastAnswer.put(caller, durable);
             // not behind this loop's own forwards (JournalBatcher.whenDone): the sender may wait for this answer
             // before it acknowledges what this loop forwards to it
             loop.whenDone(() -> {
                 dispatches.forEach(Runnable::run);
-                earlier.whenComplete((x, e) -> durable.complete(DONE));
+                earlier.whenComplete((x, e) -> durable.complete(answer));
             });
         });
     }
 
-    private void accept(Forward f, List<Runnable> dispatches) {
+    /** {@code movedAway}: where the message goes for sessions that moved to another node. */
+    private void accept(Forward f, List<Runnable> dispatches, BiConsumer<String, Forward> movedAway) {
         Message in = f.message();
         boolean ours = in.origin().equals(self);
         LinkedHashMap<Long, Set<String>> entries = entries(in.origin());
@@ -141,10 +157,10 @@ public final class ForwardIntake implements NodeCalls.Service {
         Message m = ours ? in.storedAs(in.originId(), null, in.originId())
                 : in.storedAs(postOffice.nextMessageId(), in.origin(), in.originId());
         Set<String> skip = got;
-        List<PostOffice.Target> targets = new ArrayList<>(postOffice.routeForwarded(m, f, loop, s -> skip.contains(s.clientId())));
+        List<PostOffice.Target> targets = new ArrayList<>(postOffice.routeForwarded(m, f, loop, s -> skip.contains(s.clientId()), movedAway));
         for (Forward.SessionTarget t : f.sessions()) {
             Session s = sessions.get(t.clientId());
-            if (s != null && !got.contains(t.clientId()) && postOffice.relayInto(s, m, t.qos(), t.retain(), t.shared(), loop)) {
+            if (s != null && !got.contains(t.clientId()) && postOffice.relayInto(s, m, t.qos(), t.retain(), t.shared(), loop, movedAway)) {
                 targets.add(new PostOffice.Target(s, t.qos(), t.retain(), t.shared()));
             }
         }
@@ -179,7 +195,8 @@ public final class ForwardIntake implements NodeCalls.Service {
     public void reRoute(Message m) {
         List<Runnable> dispatches = new ArrayList<>(1);
         synchronized (ledger) {
-            accept(new Forward(m, null, true, List.of()), dispatches);
+            // no sender to redirect: relayed from here
+            accept(new Forward(m, null, true, List.of()), dispatches, loop::forward);
         }
         loop.whenDone(() -> dispatches.forEach(Runnable::run));
     }

@@ -26,6 +26,8 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
     /** How long forwards for a dead node wait for its buddy to adopt its sessions. */
     private static final long ADOPTION_WAIT_NANOS = 60_000_000_000L;
+    /** Redirects of one batch sent on at once; later ones wait {@link #RETRY_MILLIS} (a session moving back and forth). */
+    private static final int HOPS_BEFORE_PAUSE = 3;
 
     /** The service that takes forwards on every node ({@link ForwardIntake}). */
     public static final String SERVICE = "forward";
@@ -56,12 +58,53 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         byte[] body = ForwardCodec.encode(batch);
         CompletableFuture<Void> done = new CompletableFuture<>();
         batches.incrementAndGet();
-        attempt(new Attempt(node, body, batch.size(), done, System.currentTimeMillis()), node, 0);
+        attempt(new Attempt(node, body, batch.size(), done, System.currentTimeMillis(), 0), node, 0);
         return done;
     }
 
-    /** One batch meant for {@code node}, made at {@code madeAt} (ms): the sessions it was for lived there then. */
-    private record Attempt(String node, byte[] body, int messages, CompletableFuture<Void> done, long madeAt) {
+    /**
+     * One batch meant for {@code node}, made at {@code madeAt} (ms): the sessions it was for lived there then.
+     * {@code hops}: how many receivers sent it on to where its sessions moved.
+     */
+    private record Attempt(String node, byte[] body, int messages, CompletableFuture<Void> done, long madeAt, int hops) {
+    }
+
+    /**
+     * The receiver holds the batch durably, but for sessions that moved on from there: those forwards go to
+     * their new nodes, and the batch is done once they are. A session moving back and forth sends them round
+     * again; from the third hop on, each waits a moment for the moves to settle.
+     */
+    private void answered(Attempt a, byte[] answer) {
+        List<ForwardCodec.Redirect> redirects = ForwardCodec.decodeRedirects(answer);
+        if (redirects.isEmpty()) {
+            a.done().complete(null);
+            return;
+        }
+        CompletableFuture<?>[] all = new CompletableFuture<?>[redirects.size()];
+        for (int i = 0; i < all.length; i++) {
+            ForwardCodec.Redirect r = redirects.get(i);
+            Attempt next = new Attempt(r.node(), r.batch(), r.messages(), new CompletableFuture<>(), System.currentTimeMillis(), a.hops() + 1);
+            all[i] = next.done();
+            if (next.hops() < HOPS_BEFORE_PAUSE) {
+                redirected(next);
+            } else {
+                vertx.setTimer(RETRY_MILLIS, id -> redirected(next));
+            }
+        }
+        CompletableFuture.allOf(all).whenComplete((x, e) -> a.done().complete(null));
+    }
+
+    private void redirected(Attempt a) {
+        if (a.node().equals(membership.nodeName()) && self != null) {
+            takeHere(a);
+        } else {
+            attempt(a, a.node(), 0);
+        }
+    }
+
+    /** This node's own intake takes the batch (acknowledged once durable here). */
+    private void takeHere(Attempt a) {
+        self.handle(calls.caller(), a.body()).whenComplete((answer, ignored) -> answered(a, answer));
     }
 
     /**
@@ -82,7 +125,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
             if (adopter == null || adopter.node().equals(target)) {
                 call(a, target, deadline);
             } else if (adopter.node().equals(membership.nodeName()) && self != null) {
-                self.handle(calls.caller(), a.body()).whenComplete((x, ignored) -> a.done().complete(null));
+                takeHere(a);
             } else {
                 call(a, adopter.node(), deadline == 0 ? System.nanoTime() + ADOPTION_WAIT_NANOS : deadline);
             }
@@ -90,9 +133,9 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     }
 
     private void call(Attempt a, String target, long deadline) {
-        calls.call(target, SERVICE, a.body()).whenComplete((ok, failure) -> {
+        calls.call(target, SERVICE, a.body()).whenComplete((answer, failure) -> {
             if (failure == null) {
-                a.done().complete(null);
+                answered(a, answer);
             } else {
                 redirect(a, target, deadline, failure);
             }
@@ -113,14 +156,13 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
             CompletableFuture<Void> installing = here == null || adopter != null ? null : here.installing(a.node());
             if (installing != null && earlier && self != null) {
                 // this node is adopting it right now: routed here once the sessions are installed (see Adoption#installing)
-                installing.whenComplete((v, ignored) ->
-                        self.handle(calls.caller(), a.body()).whenComplete((x, alsoIgnored) -> a.done().complete(null)));
+                installing.whenComplete((v, ignored) -> takeHere(a));
             } else if (adopter != null && earlier && adopter.node().equals(membership.nodeName()) && self != null) {
                 // this node adopted it: routed here, acknowledged once durable here (the intake answers
                 // without waiting behind the batch that waits for this very forward)
                 log.debug("node {} died: {} forwarded messages for it routed here, where its sessions were adopted", a.node(),
                         a.messages());
-                self.handle(calls.caller(), a.body()).whenComplete((x, ignored) -> a.done().complete(null));
+                takeHere(a);
             } else if (adopter != null && earlier && !adopter.node().equals(target) && membership.isMember(adopter.node())) {
                 log.debug("node {} died: {} forwarded messages for it go to node {}, which adopted its sessions", a.node(),
                         a.messages(), adopter.node());

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -208,9 +209,11 @@ public final class PostOffice {
 
     /**
      * Routes a message another node forwarded to this node's sessions only (its id here already assigned),
-     * leaving out the sessions {@code skip} says already have it.
+     * leaving out the sessions {@code skip} says already have it; matching sessions that moved away are
+     * handed to {@code movedAway} with the node they moved to.
      */
-    public List<Target> routeForwarded(Message m, Forward f, JournalBatcher batch, Predicate<Session> skip) {
+    public List<Target> routeForwarded(Message m, Forward f, JournalBatcher batch, Predicate<Session> skip,
+                                       BiConsumer<String, Forward> movedAway) {
         Work w = new Work(m, f.publisherId(), skip);
         if (f.plain()) {
             matchPlain(w);
@@ -222,19 +225,21 @@ public final class PostOffice {
             }
         }
         record(m, batch, List.of(), w.enqueued);
-        relay(w, batch);
+        relay(w, movedAway);
         return w.targets;
     }
 
     /**
      * A message relayed for one session by the node it moved away from: queued into it like a routed one.
-     * Returns false if the session cannot take it (moved on again, or its queue is full).
+     * Returns false if the session cannot take it (moved on again: handed to {@code movedAway}; or its queue
+     * is full).
      */
-    public boolean relayInto(Session s, Message m, int qos, boolean retain, boolean shared, JournalBatcher batch) {
+    public boolean relayInto(Session s, Message m, int qos, boolean retain, boolean shared, JournalBatcher batch,
+                             BiConsumer<String, Forward> movedAway) {
         Work w = new Work(m, null, NONE);
         w.add(s, qos, retain, shared);
         record(m.withRetain(false), batch, List.of(), w.enqueued);
-        relay(w, batch);
+        relay(w, movedAway);
         return !w.targets.isEmpty();
     }
 
@@ -304,7 +309,7 @@ public final class PostOffice {
                     w.relays.getOrDefault(node, List.of())));
         }
         w.relays.keySet().removeAll(nodes);
-        return relay(w, batch) || !nodes.isEmpty();
+        return (!w.relays.isEmpty() && relay(w, batch::forward)) || !nodes.isEmpty();
     }
 
     private void record(Message m, JournalBatcher batch, List<Record> extra, List<Record> enqueued) {
@@ -336,9 +341,9 @@ public final class PostOffice {
         }
     }
 
-    /** Sends the relays no forward carried yet; returns whether there were any. */
-    private boolean relay(Work w, JournalBatcher batch) {
-        w.relays.forEach((node, sessions) -> batch.forward(node, new Forward(w.m.withRetain(false), w.publisherId, false, List.of(), sessions)));
+    /** Hands over the relays no forward carried yet; returns whether there were any. */
+    private boolean relay(Work w, BiConsumer<String, Forward> out) {
+        w.relays.forEach((node, sessions) -> out.accept(node, new Forward(w.m.withRetain(false), w.publisherId, false, List.of(), sessions)));
         return !w.relays.isEmpty();
     }
 
