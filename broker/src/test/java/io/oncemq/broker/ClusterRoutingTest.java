@@ -6,7 +6,9 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.oncemq.broker.cluster.Forward;
+import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
+import io.oncemq.broker.session.MessageProperties;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -129,6 +131,38 @@ class ClusterRoutingTest {
             assertTrue(!gotA.isEmpty() && !gotB.isEmpty(), "both nodes take turns: " + gotA.size() + " / " + gotB.size());
         } finally {
             pub.disconnect();
+            a.disconnect();
+            b.disconnect();
+        }
+    }
+
+    /**
+     * E3 for a shared subscription: a forward sent again (its answer lost, or sent on to an adopter) must not reach
+     * a second member of the group; the group's next turn would pick the other member.
+     */
+    @Test
+    void aRepeatedForwardReachesASharedGroupOnce_E3() throws Exception {
+        Mqtt5BlockingClient a = cluster.v5Client(1, "repeat-a");
+        Mqtt5BlockingClient b = cluster.v5Client(1, "repeat-b");
+        try (Mqtt5BlockingClient.Mqtt5Publishes inA = a.publishes(MqttGlobalPublishFilter.ALL);
+             Mqtt5BlockingClient.Mqtt5Publishes inB = b.publishes(MqttGlobalPublishFilter.ALL)) {
+            a.subscribeWith().topicFilter("$share/rg/repeat/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            b.subscribeWith().topicFilter("$share/rg/repeat/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            Message m = new Message(1, "repeat/x", 1, false, "once".getBytes(), MessageProperties.NONE, "elsewhere/1", 1);
+            List<Forward> batch = List.of(new Forward(m, null, false, List.of("$share/rg/repeat/#")));
+            JournalBatcher.Forwarding forwarding = cluster.node(0).forwarding();
+            forwarding.send("n2", batch).get(10, TimeUnit.SECONDS);
+            forwarding.send("n2", batch).get(10, TimeUnit.SECONDS); // the same forward again
+            List<String> got = new ArrayList<>();
+            Await.until(() -> {
+                got.addAll(drain(inA, "repeat/x"));
+                got.addAll(drain(inB, "repeat/x"));
+                return !got.isEmpty();
+            }, WAIT, "the forwarded message");
+            got.addAll(receive(inA, "repeat/x", 0, Duration.ofMillis(300)));
+            got.addAll(receive(inB, "repeat/x", 0, Duration.ofMillis(300)));
+            assertEquals(List.of("once"), got, "one member of the group, once");
+        } finally {
             a.disconnect();
             b.disconnect();
         }

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Takes the messages other nodes forward here: each reaches each of this node's sessions once, however
@@ -156,8 +157,9 @@ public final class ForwardIntake implements NodeCalls.Service {
         // a message this node accepted itself keeps its id: its sessions' in-flight sets recognise it (E3)
         Message m = ours ? in.storedAs(in.originId(), null, in.originId())
                 : in.storedAs(postOffice.nextMessageId(), in.origin(), in.originId());
-        Set<String> skip = got;
-        List<PostOffice.Target> targets = new ArrayList<>(postOffice.routeForwarded(m, f, loop, s -> skip.contains(s.clientId()), movedAway));
+        Set<String> had = got;
+        Predicate<Session> skip = had.isEmpty() ? PostOffice.NONE : s -> had.contains(s.clientId());
+        List<PostOffice.Target> targets = new ArrayList<>(postOffice.routeForwarded(m, f, loop, skip, movedAway));
         for (Forward.SessionTarget t : f.sessions()) {
             Session s = sessions.get(t.clientId());
             if (s != null && !got.contains(t.clientId()) && postOffice.relayInto(s, m, t.qos(), t.retain(), t.shared(), loop, movedAway)) {

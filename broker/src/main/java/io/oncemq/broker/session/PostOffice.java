@@ -40,7 +40,8 @@ public final class PostOffice {
     private final RetainedMessages retained;
     private final AtomicLong messageIds;
     private final int maxQueued;
-    private static final Predicate<Session> NONE = s -> false;
+    /** Skips no session. */
+    public static final Predicate<Session> NONE = s -> false;
     private final AtomicLong dropped = new AtomicLong();
     private volatile ClusterRoutes cluster;
     private volatile long lastDropLog;
@@ -220,7 +221,8 @@ public final class PostOffice {
         }
         for (String group : f.groups()) {
             SharedGroup<Session> g = groups.get(group);
-            if (g != null) {
+            // a repeat of the forward: the group has it if any member got it (the next turn may pick another)
+            if (g != null && (skip == NONE || g.members().keySet().stream().noneMatch(skip))) {
                 deliverShared(g, w);
             }
         }
