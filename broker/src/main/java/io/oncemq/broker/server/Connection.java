@@ -186,40 +186,14 @@ public final class Connection implements Outlet {
             if (closed || s.connection() != this) {
                 return;
             }
-            endpoint.accept(present, connackProperties(p));
+            endpoint.accept(present, v5
+                    ? ConnackProperties.of(config, clientId, p.assignedId(), serverKeepAlive, endpoint.connectProperties())
+                    : new MqttProperties());
             s.outlet(this);
             log.info("client {} connected (MQTT {}, {} session{})", clientId, v5 ? "5.0" : "3.1.1",
                     persistent ? "kept" : "clean", present ? ", resumed" : "");
             s.outbound().resend();
         });
-    }
-
-    /** What this server offers (MQTT-3.2.2-9..22): the client must keep to it. */
-    private MqttProperties connackProperties(ConnectParams p) {
-        MqttProperties props = new MqttProperties();
-        if (!v5) {
-            return props;
-        }
-        if (p.assignedId()) {
-            props.add(new MqttProperties.StringProperty(MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER.value(), clientId));
-        }
-        props.add(intProp(MqttPropertyType.RECEIVE_MAXIMUM, config.receiveMaximum()));
-        props.add(intProp(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, config.topicAliasMaximum()));
-        props.add(intProp(MqttPropertyType.MAXIMUM_PACKET_SIZE, config.maxPacketSize()));
-        props.add(intProp(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
-        // said although "absent" means the same, so a client sees what it gets; Maximum QoS is left out: it may
-        // only say 0 or 1, and absent means 2 (MQTT 5.0 §3.2.2.3.4)
-        props.add(intProp(MqttPropertyType.RETAIN_AVAILABLE, 1));
-        props.add(intProp(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
-        props.add(intProp(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 1));
-        if (serverKeepAlive >= 0) {
-            props.add(intProp(MqttPropertyType.SERVER_KEEP_ALIVE, serverKeepAlive));
-        }
-        if (intProperty(endpoint.connectProperties(), MqttPropertyType.REQUEST_RESPONSE_INFORMATION, 0) == 1) {
-            // a topic prefix only this client is told about, for its Response Topics (MQTT 5.0 §4.10)
-            props.add(new MqttProperties.StringProperty(MqttPropertyType.RESPONSE_INFORMATION.value(), "$response/" + clientId + "/"));
-        }
-        return props;
     }
 
     private void onDisconnect(MqttDisconnectMessage m) {
@@ -468,10 +442,6 @@ public final class Connection implements Outlet {
 
     boolean closed() {
         return closed;
-    }
-
-    private static MqttProperties.IntegerProperty intProp(MqttPropertyType type, int value) {
-        return new MqttProperties.IntegerProperty(type.value(), value);
     }
 
     static long intProperty(MqttProperties props, MqttPropertyType type, long fallback) {
