@@ -290,12 +290,7 @@ public final class Connection implements Outlet {
         }
         // a kept session's will stays journaled: it is published where the session lives on, after the restart or
         // by the adopter, as after a crash (MQTT-3.1.2-8: the server closed the connection without a DISCONNECT)
-        loop.then(() -> {
-            if (v5 && endpoint.isConnected()) {
-                endpoint.disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, limits.disconnectReason("server shutting down"));
-            }
-            closeQuietly();
-        });
+        loop.then(() -> disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, "server shutting down"));
     }
 
     @Override
@@ -310,10 +305,7 @@ public final class Connection implements Outlet {
         }
         loop.counters().kicked();
         log.info("client {}: closed by the admin API", clientId);
-        if (v5 && endpoint.isConnected()) {
-            endpoint.disconnect(MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION, limits.disconnectReason("closed by an administrator"));
-        }
-        closeQuietly();
+        disconnect(MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION, "closed by an administrator");
     }
 
     /** Where the client connects from, as the admin API shows it. */
@@ -352,8 +344,13 @@ public final class Connection implements Outlet {
         }
         closed = true;
         log.warn("client {}: {}; closing connection", clientId, what);
+        disconnect(reason, what);
+    }
+
+    /** Closes this connection; a 5.0 client is told why first (DISCONNECT with the reason code and string). */
+    void disconnect(MqttDisconnectReasonCode reason, String why) {
         if (v5 && endpoint.isConnected()) {
-            endpoint.disconnect(reason, limits.disconnectReason(what));
+            endpoint.disconnect(reason, limits.disconnectReason(why));
         }
         closeQuietly();
     }
