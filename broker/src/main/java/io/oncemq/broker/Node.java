@@ -24,14 +24,12 @@ import io.oncemq.journal.JournalState;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.StringJoiner;
 import java.util.concurrent.CountDownLatch;
@@ -267,10 +265,6 @@ public final class Node {
     /** The HTTP port bound (useful with http-port 0), or -1. */
     public int httpPort() {
         return httpPort;
-    }
-
-    public Vertx vertx() {
-        return vertx;
     }
 
     /** Called by each listener once bound. */
