@@ -24,14 +24,12 @@ import io.oncemq.journal.JournalState;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.StringJoiner;
 import java.util.concurrent.CountDownLatch;
@@ -68,12 +66,6 @@ public final class Node {
     private Context homeContext;
     private JournalBatcher home;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    /**
-     * What the stop may take beyond {@code shutdown-grace}: the connections' last batches ({@link MqttVerticle#CLOSE_MARGIN_MILLIS}
-     * + 1 s), the home loop's (0.5 s), Vert.x closing (0.5 s), the journal, leaving the cluster (Hazelcast's graceful
-     * leave waits at most 3 s, see Membership): 6 s and a margin, so the default stop fits Docker's 10 s before SIGKILL.
-     */
-    public static final long STOP_BOUND_AFTER_GRACE_MILLIS = 7_000;
 
     public Node(Config config) {
         this.config = config;
@@ -164,15 +156,7 @@ public final class Node {
         return cluster == null ? Future.succeededFuture() : cluster.claim(clientId, loop);
     }
 
-    /**
-     * Graceful stop (SIGTERM, Ctrl-C), in this order: not ready; the listeners stop accepting; each connection
-     * starts no new handshake towards its client, and once nothing is in flight (or {@code shutdown-grace} has
-     * passed) it waits for its journal batches (durable, and copied to the buddy in a cluster: E2), then
-     * closes (MQTT 5: DISCONNECT 0x8B); a kept session's will stays journaled (README, Graceful stop). Then the journal is
-     * flushed and closed, then the node leaves the cluster, whose other nodes adopt its sessions from the copy.
-     * Bounded by {@link StopBound}: {@code shutdown-grace} + {@link #STOP_BOUND_AFTER_GRACE_MILLIS}, also with a
-     * dead peer. A second call waits for the first.
-     */
+    /** Graceful stop ({@link GracefulStop}): not ready at once, then the parts start-up reached, in order. A second call waits for the first. */
     public void stop() {
         synchronized (this) {
             if (stopping) {
@@ -181,50 +165,10 @@ public final class Node {
             }
             stopping = true;
         }
-        long grace = config.shutdownGraceSeconds() * 1000L;
-        long start = System.nanoTime();
-        StopBound bound = StopBound.start(grace + STOP_BOUND_AFTER_GRACE_MILLIS);
         try {
-            if (mqttDeployment != null) {
-                log.info("OnceMQ stopping: not ready; listeners closed; connections get up to {} s to finish their handshakes",
-                        config.shutdownGraceSeconds());
-                bound.step("closing the client connections");
-                awaitAtMost(vertx.undeploy(mqttDeployment), grace + MqttVerticle.CLOSE_MARGIN_MILLIS + 1000, bound);
-            }
-            if (home != null) {
-                bound.step("waiting for the home loop's last journal batches");
-                awaitAtMost(Future.<Void>future(p -> homeContext.runOnContext(v -> home.then(p::complete))), 500, bound);
-            }
-            if (fence() != null) {
-                fence().close(); // clients are gone: its lease may run out now, as the others may leave first
-            }
-            if (vertx != null) {
-                bound.step("closing Vert.x");
-                awaitAtMost(vertx.close(), 500, bound);
-            }
-            if (journal != null) {
-                bound.step("closing the journal");
-                journal.close();
-            }
-            if (cluster != null) {
-                bound.step("leaving the cluster");
-                cluster.close();
-            }
-            log.info("OnceMQ stopped in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            new GracefulStop(config.shutdownGraceSeconds(), vertx, mqttDeployment, homeContext, home, fence(), journal, cluster).run();
         } finally {
-            bound.done();
             stopped.countDown();
-        }
-    }
-
-    /** Waits for a step of the stop; one that takes longer is left behind with one WARN line (the next step goes on). */
-    private static void awaitAtMost(Future<?> f, long millis, StopBound bound) {
-        try {
-            f.toCompletionStage().toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            log.warn("stopping: {} did not complete within {} ms ({}); going on", bound.current(), millis, e.toString());
         }
     }
 
@@ -321,10 +265,6 @@ public final class Node {
     /** The HTTP port bound (useful with http-port 0), or -1. */
     public int httpPort() {
         return httpPort;
-    }
-
-    public Vertx vertx() {
-        return vertx;
     }
 
     /** Called by each listener once bound. */

@@ -59,7 +59,7 @@ class GracefulStopTest {
             assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", mqtt).close(), "the listener accepts no connection");
             assertFalse(stop.isDone(), "still draining while the QoS 1 message is in flight");
 
-            stop.get(2 + Node.STOP_BOUND_AFTER_GRACE_MILLIS / 1000, TimeUnit.SECONDS);
+            stop.get(2 + GracefulStop.BOUND_AFTER_GRACE_MILLIS / 1000, TimeUnit.SECONDS);
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(took >= 1900, "the grace of 2 s is given to the unacknowledged message: " + took + " ms");
             Object cause = disconnected.get(5, TimeUnit.SECONDS);

@@ -34,8 +34,6 @@ public final class Connection implements Outlet {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
     /** 3.1.1 kept sessions and 5.0's 0xFFFFFFFF never expire. */
     private static final long NEVER = 0xFFFFFFFFL;
-    /** How often a connection of a stopping node looks whether its handshakes are done. */
-    private static final long QUIET_CHECK_MILLIS = 20;
 
     private final MqttEndpoint endpoint;
     private final Node node;
@@ -48,6 +46,7 @@ public final class Connection implements Outlet {
     private final ClientSocket socket;
     private final Denials denials;
     private final Admission admission;
+    private final ShutdownDrain drain;
     private String clientId;
     private boolean v5;
     private Session session;
@@ -58,8 +57,6 @@ public final class Connection implements Outlet {
     /** The keep-alive this server imposes instead of the client's (5.0 Server Keep Alive), or -1. */
     private int serverKeepAlive = -1;
     private volatile boolean takenOver;
-    /** The node stops: no new handshakes towards the client; it is closed once the ones in flight are done. */
-    private boolean shuttingDown;
 
     public Connection(MqttEndpoint endpoint, Node node, JournalBatcher loop) {
         this.endpoint = endpoint;
@@ -73,6 +70,7 @@ public final class Connection implements Outlet {
         this.socket = new ClientSocket(endpoint, node.fence());
         this.denials = new Denials(node.access().counters(), this);
         this.admission = new Admission(this, node);
+        this.drain = new ShutdownDrain(this, socket, postOffice, config);
     }
 
     private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {
@@ -186,40 +184,14 @@ public final class Connection implements Outlet {
             if (closed || s.connection() != this) {
                 return;
             }
-            endpoint.accept(present, connackProperties(p));
+            endpoint.accept(present, v5
+                    ? ConnackProperties.of(config, clientId, p.assignedId(), serverKeepAlive, endpoint.connectProperties())
+                    : new MqttProperties());
             s.outlet(this);
             log.info("client {} connected (MQTT {}, {} session{})", clientId, v5 ? "5.0" : "3.1.1",
                     persistent ? "kept" : "clean", present ? ", resumed" : "");
             s.outbound().resend();
         });
-    }
-
-    /** What this server offers (MQTT-3.2.2-9..22): the client must keep to it. */
-    private MqttProperties connackProperties(ConnectParams p) {
-        MqttProperties props = new MqttProperties();
-        if (!v5) {
-            return props;
-        }
-        if (p.assignedId()) {
-            props.add(new MqttProperties.StringProperty(MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER.value(), clientId));
-        }
-        props.add(intProp(MqttPropertyType.RECEIVE_MAXIMUM, config.receiveMaximum()));
-        props.add(intProp(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, config.topicAliasMaximum()));
-        props.add(intProp(MqttPropertyType.MAXIMUM_PACKET_SIZE, config.maxPacketSize()));
-        props.add(intProp(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 1));
-        // said although "absent" means the same, so a client sees what it gets; Maximum QoS is left out: it may
-        // only say 0 or 1, and absent means 2 (MQTT 5.0 §3.2.2.3.4)
-        props.add(intProp(MqttPropertyType.RETAIN_AVAILABLE, 1));
-        props.add(intProp(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE, 1));
-        props.add(intProp(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 1));
-        if (serverKeepAlive >= 0) {
-            props.add(intProp(MqttPropertyType.SERVER_KEEP_ALIVE, serverKeepAlive));
-        }
-        if (intProperty(endpoint.connectProperties(), MqttPropertyType.REQUEST_RESPONSE_INFORMATION, 0) == 1) {
-            // a topic prefix only this client is told about, for its Response Topics (MQTT 5.0 §4.10)
-            props.add(new MqttProperties.StringProperty(MqttPropertyType.RESPONSE_INFORMATION.value(), "$response/" + clientId + "/"));
-        }
-        return props;
     }
 
     private void onDisconnect(MqttDisconnectMessage m) {
@@ -280,53 +252,14 @@ public final class Connection implements Outlet {
         closeQuietly();
     }
 
-    /**
-     * The node stops (its listener shuts down): no new PUBLISH goes to the client; once nothing is in flight either
-     * way, or the shutdown grace has passed, the connection is closed, after the acknowledgements its packets wait for
-     * are durable and written (E2; MQTT 5: DISCONNECT 0x8B Server shutting down).
-     */
+    /** The node stops: the connection drains, then closes ({@link ShutdownDrain}). */
     void serverShuttingDown() {
-        if (closed || shuttingDown) {
-            return;
-        }
-        shuttingDown = true;
-        if (session == null) {
-            closeQuietly(); // no CONNACK sent yet: nothing in flight, and no DISCONNECT may come before CONNACK
-            return;
-        }
-        awaitQuiet(System.nanoTime() + config.shutdownGraceSeconds() * 1_000_000_000L);
-    }
-
-    private void awaitQuiet(long deadline) {
-        if (closed) {
-            return;
-        }
-        boolean quiet = session.outbound().inflightCount() == 0 && session.inbound().heldCount() == 0;
-        if (quiet || System.nanoTime() - deadline >= 0) {
-            leaveForShutdown();
-        } else {
-            loop.context().owner().setTimer(QUIET_CHECK_MILLIS, id -> awaitQuiet(deadline));
-        }
-    }
-
-    private void leaveForShutdown() {
-        socket.stopReading();
-        if (!session.persistent()) {
-            session.willDue(postOffice); // the session ends with this connection, and its will goes now (MQTT-3.1.2-8)
-        }
-        // a kept session's will stays journaled: it is published where the session lives on, after the restart or
-        // by the adopter, as after a crash (MQTT-3.1.2-8: the server closed the connection without a DISCONNECT)
-        loop.then(() -> {
-            if (v5 && endpoint.isConnected()) {
-                endpoint.disconnect(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, limits.disconnectReason("server shutting down"));
-            }
-            closeQuietly();
-        });
+        drain.start();
     }
 
     @Override
     public boolean startsHandshakes() {
-        return !shuttingDown;
+        return !drain.started();
     }
 
     /** The admin API closes this connection (5.0: DISCONNECT 0x98 Administrative action); its will is published. */
@@ -336,10 +269,7 @@ public final class Connection implements Outlet {
         }
         loop.counters().kicked();
         log.info("client {}: closed by the admin API", clientId);
-        if (v5 && endpoint.isConnected()) {
-            endpoint.disconnect(MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION, limits.disconnectReason("closed by an administrator"));
-        }
-        closeQuietly();
+        disconnect(MqttDisconnectReasonCode.ADMINISTRATIVE_ACTION, "closed by an administrator");
     }
 
     /** Where the client connects from, as the admin API shows it. */
@@ -378,8 +308,13 @@ public final class Connection implements Outlet {
         }
         closed = true;
         log.warn("client {}: {}; closing connection", clientId, what);
+        disconnect(reason, what);
+    }
+
+    /** Closes this connection; a 5.0 client is told why first (DISCONNECT with the reason code and string). */
+    void disconnect(MqttDisconnectReasonCode reason, String why) {
         if (v5 && endpoint.isConnected()) {
-            endpoint.disconnect(reason, limits.disconnectReason(what));
+            endpoint.disconnect(reason, limits.disconnectReason(why));
         }
         closeQuietly();
     }
@@ -468,10 +403,6 @@ public final class Connection implements Outlet {
 
     boolean closed() {
         return closed;
-    }
-
-    private static MqttProperties.IntegerProperty intProp(MqttPropertyType type, int value) {
-        return new MqttProperties.IntegerProperty(type.value(), value);
     }
 
     static long intProperty(MqttProperties props, MqttPropertyType type, long fallback) {

@@ -34,7 +34,7 @@ class GracefulStopTest {
 
     /** shutdown-grace of these nodes: traffic keeps receipts in flight, so each stop drains that long. */
     private static final int GRACE_SECONDS = 1;
-    /** Node.STOP_BOUND_AFTER_GRACE_MILLIS: the stop halts itself past it. */
+    /** GracefulStop.BOUND_AFTER_GRACE_MILLIS: the stop halts itself past it. */
     private static final long BOUND_MILLIS = GRACE_SECONDS * 1000L + 7_000;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
