@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -41,6 +42,7 @@ class ClusterAdoptionTest {
         for (String m : before) {
             pub.publishWith().topic("orphan/x").qos(MqttQos.EXACTLY_ONCE).payload(m.getBytes()).send();
         }
+        long failovers = cluster.node(2).counters().failovers();
         cluster.stop(1); // n2 leaves: n3, its buddy, adopts the session from its copy
         for (String m : after) {
             pub.publishWith().topic("orphan/x").qos(MqttQos.EXACTLY_ONCE).payload(m.getBytes()).send();
@@ -53,8 +55,51 @@ class ClusterAdoptionTest {
             all.addAll(after);
             assertEquals(all, ClusterRoutingTest.receive(in, "orphan/x", 20, java.time.Duration.ofMillis(300)));
             // the exactly-once counters the metrics export: one failover on the buddy, the session received back on n1
-            assertEquals(1, cluster.node(2).counters().failovers(), "n3 adopted n2's copy once");
+            assertEquals(failovers + 1, cluster.node(2).counters().failovers(), "n3 adopted n2's copy once");
             assertTrue(cluster.node(0).counters().sessionsTakenFromNodes() >= 1, "n1 received the session from n3");
+        } finally {
+            back.disconnect();
+            pub.disconnect();
+            cluster.start(1);
+        }
+    }
+
+    /**
+     * E3 when a forward comes back to the node that sent it: n3 publishes while the routes of n2, which it adopted,
+     * still name n2, so its forward to n2 is sent on to its own intake. The sessions n3's routing reached already
+     * (one of its own, and the one it adopted) must not get the message a second time.
+     */
+    @Test
+    void aForwardThatComesBackToItsSenderAsTheAdopterReachesNoSessionTwice_E3() throws Exception {
+        Mqtt5BlockingClient kept = Mqtt5Client.builder().identifier("comeback").serverHost("127.0.0.1").serverPort(cluster.port(1))
+                .buildBlocking();
+        kept.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = kept.publishes(MqttGlobalPublishFilter.ALL)) {
+            kept.subscribeWith().topicFilter("comeback/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            cluster.awaitRoute(2, "comeback/probe", in);
+        }
+        kept.disconnect();
+        Mqtt5BlockingClient local = cluster.v5Client(2, "comeback-local");
+        Mqtt5BlockingClient pub = cluster.v5Client(2, "comeback-pub");
+        List<String> numbers = IntStream.range(0, 20).mapToObj(String::valueOf).toList();
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = local.publishes(MqttGlobalPublishFilter.ALL)) {
+            // at QoS 0 nothing but the ledger recognises a repeat (no in-flight set): at most once (MQTT-4.3.1)
+            local.subscribeWith().topicFilter("comeback/#").qos(MqttQos.AT_MOST_ONCE).send();
+            long failovers = cluster.node(2).counters().failovers();
+            cluster.stop(1); // n3 adopts n2; n2's routes stay a while
+            Await.until(() -> cluster.node(2).counters().failovers() == failovers + 1, Duration.ofSeconds(30), "n3 adopting n2");
+            for (String n : numbers) {
+                pub.publishWith().topic("comeback/x").qos(MqttQos.AT_LEAST_ONCE).payload(n.getBytes()).send();
+            }
+            assertEquals(numbers, ClusterRoutingTest.receive(in, "comeback/x", 20, Duration.ofMillis(500)), "n3's own subscriber, once each");
+        } finally {
+            local.disconnect();
+        }
+        Mqtt5BlockingClient back = Mqtt5Client.builder().identifier("comeback").serverHost("127.0.0.1").serverPort(cluster.port(2))
+                .buildBlocking();
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = back.publishes(MqttGlobalPublishFilter.ALL)) {
+            assertTrue(back.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent());
+            assertEquals(numbers, ClusterRoutingTest.receive(in, "comeback/x", 20, Duration.ofMillis(500)), "the adopted session, once each");
         } finally {
             back.disconnect();
             pub.disconnect();

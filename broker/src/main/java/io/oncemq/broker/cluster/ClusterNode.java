@@ -243,6 +243,7 @@ public final class ClusterNode implements AutoCloseable {
     public void serve(PostOffice postOffice, SessionRegistry sessions, JournalBatcher home, JournalState state, Vertx vertx,
                       Consumer<Object> closeConnection) {
         ForwardIntake intake = new ForwardIntake(postOffice, sessions, home, calls.caller(), state.acceptedForwards());
+        postOffice.keepLedger(intake);
         takeover = new Takeover(membership, owners, calls, sessions, postOffice, intake, vertx, closeConnection);
         intake.claimsFrom(takeover::claimUnderWay);
         Adoption adoption = new Adoption(replicas, membership, owners, routeTable, sessions, postOffice, intake, takeover, home, vertx);

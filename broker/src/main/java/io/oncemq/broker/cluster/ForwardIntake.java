@@ -35,7 +35,7 @@ import java.util.function.Predicate;
  * (journaled; after a restart the whole node counts as having it).
  * Runs on one event loop (its batcher's); the ledger is also read by hand-overs, under its lock.
  */
-public final class ForwardIntake implements NodeCalls.Service {
+public final class ForwardIntake implements NodeCalls.Service, PostOffice.Ledger {
 
     /** Ledger value of an id accepted before the last restart: every session that matched then has it. */
     private static final Set<String> ALL = Set.of();
@@ -174,10 +174,7 @@ public final class ForwardIntake implements NodeCalls.Service {
                     + targets.stream().map(t -> t.session().clientId()).toList() + " as " + m.id(), in);
         }
         if (first) {
-            entries.put(in.originId(), got);
-            if (entries.size() > JournalState.ACCEPTED_FORWARDS_KEPT) {
-                entries.remove(entries.keySet().iterator().next());
-            }
+            remember(entries, in.originId(), got);
             loop.record(new Record.ForwardAccepted(in.origin(), in.originId(), m.id()));
         }
         dispatches.add(() -> postOffice.dispatch(m, targets));
@@ -201,6 +198,40 @@ public final class ForwardIntake implements NodeCalls.Service {
             accept(new Forward(m, null, true, List.of()), dispatches, loop::forward);
         }
         loop.whenDone(() -> dispatches.forEach(Runnable::run));
+    }
+
+    private static void remember(LinkedHashMap<Long, Set<String>> entries, long id, Set<String> got) {
+        entries.put(id, got);
+        if (entries.size() > JournalState.ACCEPTED_FORWARDS_KEPT) {
+            entries.remove(entries.keySet().iterator().next());
+        }
+    }
+
+    /**
+     * A forward of a message this node accepted can come back here (sent on to this node as the adopter of the node
+     * it went to, or redirected): the sessions it was routed to here have it. Kept in memory only, for the last
+     * {@link JournalState#ACCEPTED_FORWARDS_KEPT} of them; older ones rely on the sessions' in-flight sets.
+     */
+    @Override
+    public void routedHere(Message m, List<PostOffice.Target> targets) {
+        Set<String> got = new HashSet<>(Math.max(2, targets.size() * 2));
+        for (PostOffice.Target t : targets) {
+            got.add(t.session().clientId());
+        }
+        synchronized (ledger) {
+            remember(entries(self), m.originId(), got);
+        }
+    }
+
+    /** The session did not get it here after all: a forward of it that comes back here for the session is not a repeat. */
+    @Override
+    public void notDeliveredHere(Message m, String clientId) {
+        synchronized (ledger) {
+            Set<String> got = entries(m.originOr(self)).get(m.originId());
+            if (got != null && got != ALL) {
+                got.remove(clientId);
+            }
+        }
     }
 
     private LinkedHashMap<Long, Set<String>> entries(String origin) {

@@ -44,6 +44,7 @@ public final class PostOffice {
     public static final Predicate<Session> NONE = s -> false;
     private final AtomicLong dropped = new AtomicLong();
     private volatile ClusterRoutes cluster;
+    private volatile Ledger ledger;
     private volatile long lastDropLog;
 
     /** A session a message goes to, at the QoS and with the retain flag it is delivered with. */
@@ -64,6 +65,24 @@ public final class PostOffice {
     /** From now on, subscriptions are announced to the cluster and messages forwarded to other nodes' subscribers. */
     public void joinCluster(ClusterRoutes routes) {
         cluster = routes;
+    }
+
+    /**
+     * What the cluster's ledger of forwarded messages learns from routing here, so that a forward coming back to
+     * this node (sent on to the adopter of a node that died, or redirected) reaches no session twice (E3) and
+     * misses none.
+     */
+    public interface Ledger {
+        /** A message accepted here and forwarded to other nodes was routed to these sessions here. */
+        void routedHere(Message m, List<Target> targets);
+
+        /** A session the message was routed to here moved to another node before it got it. */
+        void notDeliveredHere(Message m, String clientId);
+    }
+
+    /** Set once the cluster's forward intake exists. */
+    public void keepLedger(Ledger ledger) {
+        this.ledger = ledger;
     }
 
     public long nextMessageId() {
@@ -203,6 +222,10 @@ public final class PostOffice {
             sharedSubscriptions.match(m.topic(), (g, ignored) -> deliverShared(g, w));
         } else {
             forwarded = shareAndForward(c, w, batch);
+            Ledger l = ledger;
+            if (forwarded && l != null) {
+                l.routedHere(m, w.targets);
+            }
         }
         record(m, batch, extra, w.enqueued);
         return new Routing(w.targets, forwarded);
@@ -370,6 +393,10 @@ public final class PostOffice {
                         MessageTrace.step("client " + s.clientId() + ": moved to " + movedTo + " before dispatch, relayed", m);
                     }
                     // it moved to another node between routing and now: the message follows it there
+                    Ledger l = ledger;
+                    if (l != null) {
+                        l.notDeliveredHere(m, s.clientId());
+                    }
                     s.loop().forward(movedTo, new Forward(m.withRetain(false), null, false, List.of(),
                             List.of(new Forward.SessionTarget(s.clientId(), d.qos(), d.retain(), d.shared()))));
                 }
