@@ -141,6 +141,17 @@ final class BrokerProcess implements AutoCloseable {
         signal("STOP");
     }
 
+    /** SIGQUIT: a running node JVM writes its threads' stacks to its log, for the failure of a test that waited on it. */
+    void dumpThreads() {
+        try {
+            if (process != null && process.isAlive()) {
+                signal("QUIT");
+            }
+        } catch (IOException | InterruptedException | IllegalStateException e) {
+            // only for diagnosis: the test fails anyway
+        }
+    }
+
     /** SIGCONT: the JVM runs on where it stopped. Clients count it up again only after {@link #carriesOn}. */
     void resume() throws IOException, InterruptedException {
         signal("CONT");

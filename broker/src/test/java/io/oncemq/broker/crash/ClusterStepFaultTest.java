@@ -94,6 +94,9 @@ class ClusterStepFaultTest {
                 client.moveTo(deadline, step.order()); // a takeover by the armed node
             }
             boolean halted = node.awaitExit(90_000) != null;
+            if (!halted) {
+                nodes.forEach(BrokerProcess::dumpThreads);
+            }
             assertTrue(halted, () -> step.point() + " not reached on n" + (step.node() + 1) + " in 90 s; publisher: "
                     + pub.failure + "\n" + tails(nodes));
             kills++;
@@ -105,12 +108,16 @@ class ClusterStepFaultTest {
             int caughtUp = pub.handedOver;
             sub.expectUpTo(caughtUp);
             if (!sub.awaitComplete(90_000)) {
+                nodes.forEach(BrokerProcess::dumpThreads);
                 stuck = "after " + step.point() + " the subscriber did not catch up to " + caughtUp + " in 90 s (missing "
                         + sub.firstMissing(10) + "); publisher: " + pub.failure;
             }
         }
         pub.stop();
         t.join(TimeUnit.MINUTES.toMillis(3));
+        if (pub.failure != null) {
+            nodes.forEach(BrokerProcess::dumpThreads);
+        }
         assertEquals(null, pub.failure, () -> "publisher: " + pub.failure + "\n" + tails(nodes));
         int messages = pub.handedOver;
         sub.expectUpTo(messages);
