@@ -22,6 +22,8 @@ final class BrokerProcess implements AutoCloseable {
     private final Path data;
     private final Path logs;
     private final int port;
+    private final List<String> launcher = new ArrayList<>();
+    private String host = "127.0.0.1";
     private final List<String> extraArgs = new ArrayList<>();
     private final List<String> jvmOptions = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
@@ -62,8 +64,23 @@ final class BrokerProcess implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs the node through this command prefix (e.g. {@code ip netns exec NS}, which execs the JVM: the pid killed
+     * is still the JVM's) and tells clients to reach it at {@code host}.
+     */
+    BrokerProcess launchedBy(List<String> prefix, String host) {
+        launcher.addAll(prefix);
+        this.host = host;
+        return this;
+    }
+
     int port() {
         return port;
+    }
+
+    /** The address clients connect to. */
+    String host() {
+        return host;
     }
 
     /** The process id of the running node, to send it a signal. */
@@ -78,7 +95,7 @@ final class BrokerProcess implements AutoCloseable {
 
     /** Starts the node with these JVM options for this start only (e.g. -Doncemq.fault=STEP), and waits until it accepts connections. */
     void start(List<String> thisStartOnly) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle.")) {

@@ -103,6 +103,25 @@ class ClusterPauseTest {
             flows(subs, 100, 90_000, nodes);
         }
 
+        Outcome o = stopAndCount(pubs, threads, subs, nodes);
+        System.out.printf("cluster pause test: %d pauses of %d nodes (%d fenced); QoS 2: %d messages to %d subscribers, "
+                + "%d lost, %d duplicated%n", done, NODES, fenced, o.messages(), subs.size(), o.lost(), o.duplicated());
+        o.assertExactlyOnce();
+        assertTrue(done >= Math.min(pauses, 1), "nodes were paused");
+    }
+
+    /** What the subscribers got of what the publishers handed over, and what to show when it is not all exactly once. */
+    record Outcome(int messages, long lost, long duplicated, String details) {
+
+        void assertExactlyOnce() {
+            assertEquals(0, duplicated, () -> "QoS 2 duplicates\n" + details);
+            assertEquals(0, lost, () -> "QoS 2 lost\n" + details);
+        }
+    }
+
+    /** Stops the publishers, checks they ended without a failure, and waits (up to 2 minutes) for every subscriber to get all they handed over. */
+    static Outcome stopAndCount(List<Publisher> pubs, List<Thread> threads, List<Subscriber> subs, List<BrokerProcess> nodes)
+            throws InterruptedException {
         pubs.forEach(Publisher::stop);
         for (Thread t : threads) {
             t.join(TimeUnit.MINUTES.toMillis(3));
@@ -118,17 +137,11 @@ class ClusterPauseTest {
             lost += s.missing(accepted);
             duplicated += s.duplicated();
         }
-        int messages = java.util.Arrays.stream(accepted).sum();
-        System.out.printf("cluster pause test: %d pauses of %d nodes (%d fenced); QoS 2: %d messages to %d subscribers, "
-                + "%d lost, %d duplicated%n", done, NODES, fenced, messages, subs.size(), lost, duplicated);
-        String details = describe(subs, accepted) + tails(nodes);
-        assertEquals(0, duplicated, () -> "QoS 2 duplicates\n" + details);
-        assertEquals(0, lost, () -> "QoS 2 lost\n" + details);
-        assertTrue(done >= Math.min(pauses, 1), "nodes were paused");
+        return new Outcome(java.util.Arrays.stream(accepted).sum(), lost, duplicated, describe(subs, accepted) + tails(nodes));
     }
 
     /** Numbered QoS 2 messages ({@code index:number}) on {@code pause/<index>} until stopped, at most WINDOW unacknowledged. */
-    private static final class Publisher implements Runnable {
+    static final class Publisher implements Runnable {
         final Link link;
         final int index;
         final Semaphore window = new Semaphore(CrashTest.WINDOW);
@@ -185,7 +198,7 @@ class ClusterPauseTest {
     }
 
     /** One subscriber's link and what it got: a count per publisher and number ("publisher:number" payloads). */
-    private static final class Subscriber extends Tally {
+    static final class Subscriber extends Tally {
         final Link link;
 
         Subscriber(Link link) {
@@ -205,7 +218,13 @@ class ClusterPauseTest {
     }
 
     private Subscriber subscriber(List<BrokerProcess> nodes, int preferred, String clientId, int keepAlive, long deadline) throws Exception {
-        Link l = link(nodes, preferred, clientId).keepAlive(keepAlive);
+        return subscriber(closeables, nodes, preferred, clientId, keepAlive, deadline);
+    }
+
+    /** A kept-session subscriber to every publisher's stream, connected (to {@code nodes[preferred]} if it is up). */
+    static Subscriber subscriber(Closeables closeables, List<BrokerProcess> nodes, int preferred, String clientId, int keepAlive,
+                                 long deadline) throws Exception {
+        Link l = closeables.add(new Link(nodes, preferred, clientId, CrashTest.WINDOW)).keepAlive(keepAlive);
         Subscriber t = new Subscriber(l);
         l.connect(deadline);
         l.client().subscribe("pause/+", 2).waitForCompletion(10_000);
@@ -213,7 +232,7 @@ class ClusterPauseTest {
     }
 
     /** Waits until each subscriber got {@code more} messages more than now. */
-    private static void flows(List<Subscriber> subs, int more, long timeoutMillis, List<BrokerProcess> nodes) throws InterruptedException {
+    static void flows(List<Subscriber> subs, int more, long timeoutMillis, List<BrokerProcess> nodes) throws InterruptedException {
         for (Subscriber s : subs) {
             int target = s.received + more;
             assertTrue(s.awaitReceived(target, timeoutMillis),
@@ -221,7 +240,7 @@ class ClusterPauseTest {
         }
     }
 
-    private static String survivorTails(List<BrokerProcess> nodes, BrokerProcess except) {
+    static String survivorTails(List<BrokerProcess> nodes, BrokerProcess except) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < nodes.size(); i++) {
             if (nodes.get(i) != except) {
@@ -242,7 +261,7 @@ class ClusterPauseTest {
         throw new IllegalStateException("not connected to any node: " + uri);
     }
 
-    private static boolean awaitAnyLog(List<BrokerProcess> nodes, BrokerProcess except, String text, long timeoutMillis) throws Exception {
+    static boolean awaitAnyLog(List<BrokerProcess> nodes, BrokerProcess except, String text, long timeoutMillis) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (System.nanoTime() < deadline) {
             for (BrokerProcess p : nodes) {
@@ -267,7 +286,7 @@ class ClusterPauseTest {
     }
 
     /** What each node logged about members, fences and adoptions, every start. */
-    private static String tails(List<BrokerProcess> nodes) {
+    static String tails(List<BrokerProcess> nodes) {
         return BrokerProcess.logLinesMatching(nodes, "Fence|Adoption|ClusterNode|Takeover|connected|left;|joined;|waited|nobody|ERROR|Exception: |^\\s+at io\\.oncemq");
     }
 

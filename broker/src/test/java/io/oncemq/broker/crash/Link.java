@@ -41,7 +41,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
         this.uris = new String[brokers.size()];
         this.order = new int[brokers.size()];
         for (int i = 0; i < uris.length; i++) {
-            uris[i] = "tcp://127.0.0.1:" + brokers.get(i).port();
+            uris[i] = "tcp://" + brokers.get(i).host() + ":" + brokers.get(i).port();
             order[i] = (preferred + i) % brokers.size();
         }
         this.client = new MqttAsyncClient(uris[order[0]], clientId, new MemoryPersistence());

@@ -14,18 +14,40 @@ final class NodeJvms {
     /** Starts {@code count} nodes one after the other, each closed after the test; {@code extraArgs} go to every node. */
     static List<BrokerProcess> startCluster(Path folder, Closeables closeables, int count, String clusterPrefix,
                                             String... extraArgs) throws Exception {
-        int[] ports = new int[count];
-        StringBuilder members = new StringBuilder();
+        String[] addresses = new String[count];
         for (int i = 0; i < count; i++) {
-            ports[i] = BrokerProcess.freePort();
-            members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
+            addresses[i] = "127.0.0.1:" + BrokerProcess.freePort();
         }
+        return startCluster(folder, closeables, addresses, null, clusterPrefix, extraArgs);
+    }
+
+    /**
+     * Starts one node in each of the namespaces, one after the other, on the cluster port {@code clusterPort} of its
+     * namespace's address; clients reach them over the bridge.
+     */
+    static List<BrokerProcess> startCluster(Path folder, Closeables closeables, NetworkNamespaces net, int count, int clusterPort,
+                                            String clusterPrefix, String... extraArgs) throws Exception {
+        String[] addresses = new String[count];
+        for (int i = 0; i < count; i++) {
+            addresses[i] = net.address(i) + ":" + clusterPort;
+        }
+        return startCluster(folder, closeables, addresses, net, clusterPrefix, extraArgs);
+    }
+
+    private static List<BrokerProcess> startCluster(Path folder, Closeables closeables, String[] addresses, NetworkNamespaces net,
+                                                    String clusterPrefix, String... extraArgs) throws Exception {
+        String members = String.join(",", addresses);
         String name = clusterPrefix + "-" + Long.toHexString(System.nanoTime());
         List<BrokerProcess> nodes = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < addresses.length; i++) {
+            String host = addresses[i].substring(0, addresses[i].lastIndexOf(':'));
+            String port = addresses[i].substring(addresses[i].lastIndexOf(':') + 1);
             BrokerProcess p = new BrokerProcess(folder.resolve("n" + (i + 1))).withArgs("--node", "n" + (i + 1),
-                    "--cluster-port", String.valueOf(ports[i]), "--members", members.toString(), "--cluster-name", name)
+                    "--cluster-port", port, "--members", members, "--cluster-name", name)
                     .withArgs(extraArgs);
+            if (net != null) {
+                p.launchedBy(net.launcher(i), host).withEnv("ONCEMQ_CLUSTER_HOST", host);
+            }
             closeables.add(p);
             nodes.add(p);
             p.start();
