@@ -41,13 +41,14 @@ public final class Adoption {
     private final PostOffice postOffice;
     private final ForwardIntake intake;
     private final Takeover takeover;
+    private final GroupReRoute groups;
     private final JournalBatcher home;
     private final Vertx vertx;
     /** Dead nodes being adopted here, until the adoption is announced. */
     private final java.util.Map<String, CompletableFuture<Void>> installing = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Adoption(Replicas replicas, Membership membership, Owners owners, RouteTable routeTable, SessionRegistry sessions, PostOffice postOffice,
-                    ForwardIntake intake, Takeover takeover, JournalBatcher home, Vertx vertx) {
+                    ForwardIntake intake, Takeover takeover, GroupReRoute groups, JournalBatcher home, Vertx vertx) {
         this.replicas = replicas;
         this.membership = membership;
         this.owners = owners;
@@ -56,6 +57,7 @@ public final class Adoption {
         this.postOffice = postOffice;
         this.intake = intake;
         this.takeover = takeover;
+        this.groups = groups;
         this.home = home;
         this.vertx = vertx;
     }
@@ -233,8 +235,9 @@ public final class Adoption {
             if (MessageTrace.ON) {
                 MessageTrace.step("adoption: routed again", again);
             }
-            intake.reRoute(again);
+            intake.reRoute(again, true, List.of());
             postOffice.forwardToOthers(again, home, dead);
         }
+        groups.reRoute(unrouted);
     }
 }

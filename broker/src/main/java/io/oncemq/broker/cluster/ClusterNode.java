@@ -246,13 +246,15 @@ public final class ClusterNode implements AutoCloseable {
         postOffice.keepLedger(intake);
         takeover = new Takeover(membership, owners, calls, sessions, postOffice, intake, vertx, closeConnection);
         intake.claimsFrom(takeover::claimUnderWay);
-        Adoption adoption = new Adoption(replicas, membership, owners, routeTable, sessions, postOffice, intake, takeover, home, vertx);
+        GroupReRoute groups = new GroupReRoute(calls, membership, postOffice, intake, home);
+        Adoption adoption = new Adoption(replicas, membership, owners, routeTable, sessions, postOffice, intake, takeover, groups, home, vertx);
         forwarding.deliverLocallyTo(intake, adoption);
         // the life that ended and its copy are read now, on the event thread, before a restart under the same
         // name joins (its join drops the copy here: it sends its whole state again)
         membership.onLeave(node -> adoptWhenServing(adoption, node, membership.departedLife(node), replicas.of(node), vertx, true));
         calls.serve(ForwardSender.SERVICE, intake);
         calls.serve(Takeover.SERVICE, takeover);
+        calls.serve(GroupReRoute.SERVICE, groups);
     }
 
     /**

@@ -123,14 +123,27 @@ public final class ClusterRoutes implements RouteTable.Listener {
      */
     public void sharedTurns(String topic, java.util.function.Predicate<String> localMembers, BiConsumer<String, String> out) {
         shared.match(topic, (group, sub) -> {
-            String[] nodes = groupNodes.get(group);
-            if (nodes == null) {
-                return;
+            if (groupNodes.containsKey(group)) {
+                out.accept(group, turnOf(group, localMembers.test(group)));
             }
-            boolean here = localMembers.test(group);
-            int choices = nodes.length + (here ? 1 : 0);
-            int pick = Math.floorMod(turn.getAndIncrement(), choices);
-            out.accept(group, pick == nodes.length ? null : nodes[pick]);
         });
+    }
+
+    /**
+     * Whose turn the next message of the shared subscription is: another node with members, or null for this
+     * node ({@code here}: it has members; null too if no other node has any).
+     */
+    public String turnOf(String group, boolean here) {
+        String[] nodes = groupNodes.get(group);
+        if (nodes == null) {
+            return null;
+        }
+        int pick = Math.floorMod(turn.getAndIncrement(), nodes.length + (here ? 1 : 0));
+        return pick == nodes.length ? null : nodes[pick];
+    }
+
+    /** Adds to {@code out} the shared subscriptions matching the topic that have members on other nodes. */
+    public void sharedGroups(String topic, Set<String> out) {
+        shared.match(topic, (group, sub) -> out.add(group));
     }
 }

@@ -190,14 +190,28 @@ public final class ForwardIntake implements NodeCalls.Service, PostOffice.Ledger
         }
     }
 
-    /** A dead node's receipt routed once more to this node's sessions, as if that node forwarded it. Runs on this intake's loop. */
-    public void reRoute(Message m) {
+    /**
+     * A dead node's receipt routed once more to this node's sessions, as if that node forwarded it: to the plain
+     * subscriptions, or to these shared ones. Runs on this intake's loop.
+     */
+    public void reRoute(Message m, boolean plain, List<String> groups) {
         List<Runnable> dispatches = new ArrayList<>(1);
         synchronized (ledger) {
             // no sender to redirect: relayed from here
-            accept(new Forward(m, null, true, List.of()), dispatches, loop::forward);
+            accept(new Forward(m, null, plain, groups), dispatches, loop::forward);
         }
         loop.whenDone(() -> dispatches.forEach(Runnable::run));
+    }
+
+    /**
+     * Whether a member of the shared subscription here got the message (from {@code origin}, its id there); a
+     * message taken before this node's last restart counts as got, whatever it went to.
+     */
+    public boolean groupHas(String origin, long originId, String group) {
+        synchronized (ledger) {
+            Set<String> got = entries(origin).get(originId);
+            return got == ALL || (got != null && !got.isEmpty() && postOffice.groupMemberAmong(group, got));
+        }
     }
 
     private static void remember(LinkedHashMap<Long, Set<String>> entries, long id, Set<String> got) {

@@ -127,7 +127,13 @@ public final class Takeover implements NodeCalls.Service {
         Promise<Long> epoch = Promise.promise();
         claimEpochs.put(clientId, epoch);
         done.future().onComplete(ar -> claimEpochs.remove(clientId, epoch));
+        if (MessageTrace.ON) {
+            MessageTrace.step("client {}: claiming the client id in the owners map", clientId);
+        }
         owners.claim(clientId).whenComplete((claim, failure) -> loop.context().runOnContext(v -> {
+            if (MessageTrace.ON) {
+                MessageTrace.step("client {}: claimed ({})", clientId, failure == null ? "was " + claim.previous() + ", epoch " + claim.epoch() : failure);
+            }
             epoch.complete(failure == null ? claim.epoch() : -1L);
             if (failure != null) {
                 done.fail(new Unavailable("cannot claim the client id in the cluster (" + failure + ")"));

@@ -9,6 +9,7 @@ import io.oncemq.broker.Node;
 import io.oncemq.broker.auth.Login;
 import io.oncemq.broker.auth.TopicAccess;
 import io.oncemq.broker.journal.JournalBatcher;
+import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.Outlet;
 import io.oncemq.broker.session.PostOffice;
@@ -81,6 +82,9 @@ public final class Connection implements Outlet {
         socket.webSocketFrames(config.maxPacketSize() + MqttVerticle.MQTT_HEADER_BYTES);
         v5 = endpoint.protocolVersion() == 5;
         clientId = endpoint.clientIdentifier();
+        if (MessageTrace.ON) {
+            MessageTrace.step("client {}: CONNECT from {}", clientId, endpoint.remoteAddress());
+        }
         limits = ClientLimits.of(v5, endpoint.connectProperties(), config.topicAliasMaximum());
         if (!admission.wellFormed()) {
             return;

@@ -366,6 +366,29 @@ public final class PostOffice {
         }
     }
 
+    /** The shared subscriptions ({@code $share/{group}/{filter}}) matching the topic, with members here or on other nodes. */
+    public Set<String> groupsMatching(String topic) {
+        Set<String> out = new HashSet<>(2);
+        sharedSubscriptions.match(topic, (g, ignored) -> out.add(g.key()));
+        ClusterRoutes c = cluster;
+        if (c != null) {
+            c.sharedGroups(topic, out);
+        }
+        return out;
+    }
+
+    /** Whose turn a message of the shared subscription is: another node, or null for this node. */
+    public String groupTurn(String group) {
+        ClusterRoutes c = cluster;
+        return c == null ? null : c.turnOf(group, groups.containsKey(group));
+    }
+
+    /** Whether a member of the shared subscription here is among {@code clientIds}. */
+    public boolean groupMemberAmong(String group, Set<String> clientIds) {
+        SharedGroup<Session> g = groups.get(group);
+        return g != null && g.members().keySet().stream().anyMatch(s -> clientIds.contains(s.clientId()));
+    }
+
     /** Hands over the relays no forward carried yet; returns whether there were any. */
     private boolean relay(Work w, BiConsumer<String, Forward> out) {
         w.relays.forEach((node, sessions) -> out.accept(node, new Forward(w.m.withRetain(false), w.publisherId, false, List.of(), sessions)));

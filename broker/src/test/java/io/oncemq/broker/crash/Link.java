@@ -82,10 +82,17 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
             if (!anyUp()) {
                 continue;
             }
+            long began = System.nanoTime();
             try {
                 options.setServerURIs(upOnly());
                 client.connect(options).waitForCompletion(10_000);
             } catch (MqttException e) {
+                long millis = (System.nanoTime() - began) / 1_000_000;
+                if (millis > 5_000) {
+                    // a node that took the connection but sent no CONNACK: worth a line in the test's output
+                    System.err.printf("%s: connect to %s failed after %d ms: %s%n", client.getClientId(),
+                            java.util.Arrays.toString(options.getServerURIs()), millis, e);
+                }
                 // the broker died again, or a connect is still in progress: wait for a change, then retry
                 synchronized (this) {
                     wait(100);
