@@ -141,7 +141,11 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
     void moveTo(long deadlineNanos, int... order) throws MqttException, InterruptedException {
         this.order = order.clone();
         if (client.isConnected()) {
-            client.disconnect(0).waitForCompletion(10_000); // no quiesce: in-flight messages stay in the session
+            try {
+                client.disconnect(0).waitForCompletion(10_000); // no quiesce: in-flight messages stay in the session
+            } catch (MqttException lostMeanwhile) {
+                // the connection ended by itself meanwhile (its node halted, or took it over): connected again below
+            }
         }
         connect(deadlineNanos);
     }
