@@ -223,6 +223,11 @@ final class BrokerProcess implements AutoCloseable {
         return true;
     }
 
+    /** Whether the node's JVM runs (it may have halted itself at a fault point). */
+    boolean running() {
+        return process != null && process.isAlive();
+    }
+
     /** Whether clients may connect to it now (started, not killed, paused or fenced). */
     synchronized boolean isUp() {
         return up;
