@@ -52,8 +52,11 @@ public final class Takeover implements NodeCalls.Service {
     private final Vertx vertx;
     private final Consumer<Object> closeConnection;
     private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
-    /** The epoch each connection's claim under way here gets in the owners map (-1: none), by client id. */
-    private final Map<String, Promise<Long>> claimEpochs = new ConcurrentHashMap<>();
+    /**
+     * The connection's claim running here (in the owners map, or fetching the session), by client id: the epoch it
+     * gets (-1: none) and its end. Claims queued behind it are not in it: they have no epoch yet.
+     */
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Sessions an adoption is installing here, by client id. */
     private final Map<String, Future<Void>> installing = new ConcurrentHashMap<>();
     /** How long a connection for a dead node's client waits for that node's sessions to be adopted. */
@@ -125,8 +128,9 @@ public final class Takeover implements NodeCalls.Service {
 
     private void claimNow(String clientId, JournalBatcher loop, Promise<Void> done) {
         Promise<Long> epoch = Promise.promise();
-        claimEpochs.put(clientId, epoch);
-        done.future().onComplete(ar -> claimEpochs.remove(clientId, epoch));
+        Running here = new Running(epoch.future(), done.future());
+        running.put(clientId, here);
+        done.future().onComplete(ar -> running.remove(clientId, here));
         if (MessageTrace.ON) {
             MessageTrace.step("client {}: claiming the client id in the owners map", clientId);
         }
@@ -348,24 +352,30 @@ public final class Takeover implements NodeCalls.Service {
                 s.run(() -> handOver(s, to, answer));
             }
         };
-        Future<Void> pending = claiming.get(clientId);
-        Promise<Long> ours = claimEpochs.get(clientId);
-        if (pending == null) {
-            handOver.run();
-        } else if (ours == null) {
-            pending.onComplete(ar -> handOver.run()); // an adoption installing it here ends first
-        } else {
-            ours.future().onComplete(e -> {
+        Running ours = running.get(clientId);
+        Future<Void> install = installing.get(clientId);
+        if (ours != null) {
+            ours.epoch().onComplete(e -> {
                 if (e.result() > askerEpoch) {
                     // two connections raced (E4): this node's claim came later in the owners map and asks the asker's
                     // node, whose claim asks this one; the later claim wins and the session stays where it is
                     answer.complete(NOTHING);
                 } else {
-                    pending.onComplete(ar -> handOver.run()); // this node's own earlier claim of the id ends first
+                    // this node's own earlier claim of the id ends first; not a claim queued behind it, which has no
+                    // epoch yet and would ask the asker, which waits for this answer (a wait until the call timed out)
+                    ours.done().onComplete(ar -> handOver.run());
                 }
             });
+        } else if (install != null) {
+            install.onComplete(ar -> handOver.run()); // an adoption installing it here ends first
+        } else {
+            handOver.run();
         }
         return answer;
+    }
+
+    /** A connection's claim running here: the epoch it gets in the owners map, and its end. */
+    private record Running(Future<Long> epoch, Future<Void> done) {
     }
 
     private void handOver(Session s, String to, CompletableFuture<byte[]> answer) {
