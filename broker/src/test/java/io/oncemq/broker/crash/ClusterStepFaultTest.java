@@ -108,8 +108,10 @@ class ClusterStepFaultTest {
             // a node that had just restarted went unanswered for 10 s and the client fell back to the next node)
             for (int move = 0; move < 5 && client.connectedPort() != node.port() && node.running(); move++) {
                 if (move > 0) {
-                    System.out.printf("step fault test: %s: client on port %d, moved to n%d again%n", step.point(),
-                            client.connectedPort(), step.node() + 1);
+                    // what each node logged of this client's connects and claims, to find why the first move failed
+                    System.out.printf("step fault test: %s: client on port %d, moved to n%d again; its connects and claims:%n%s",
+                            step.point(), client.connectedPort(), step.node() + 1, BrokerProcess.logLinesMatching(nodes,
+                                    client.client().getClientId() + ": (CONNECT|claim|was served|session |taking)|Admission"));
                 }
                 client.moveTo(deadline, step.order());
             }
