@@ -75,7 +75,14 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
      * again; from the third hop on, each waits a moment for the moves to settle.
      */
     private void answered(Attempt a, byte[] answer) {
-        List<ForwardCodec.Redirect> redirects = ForwardCodec.decodeRedirects(answer);
+        List<ForwardCodec.Redirect> redirects;
+        try {
+            redirects = ForwardCodec.decodeRedirects(answer);
+        } catch (RuntimeException e) {
+            // a node of another version: the batch is held there durably, what it could not place is not sent on
+            log.error("forward answer from a node for node {} not readable ({}); its redirects are not followed", a.node(), e.toString());
+            redirects = List.of();
+        }
         if (redirects.isEmpty()) {
             a.done().complete(null);
             return;
