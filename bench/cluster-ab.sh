@@ -9,7 +9,7 @@ work=$(mktemp -d /tmp/oncemq-ab.XXXXXX)
 trap 'for v in old new; do [ -d "$work/$v" ] && (cd "$work/$v" && ONCEMQ_CLUSTER_DIR="$work/lc-$v" deploy/local-cluster.sh stop >/dev/null 2>&1 || true); done' EXIT
 for v in old new; do
   ref=$old; [ $v = new ] && ref=$new
-  git clone -q . "$work/$v" && (cd "$work/$v" && git checkout -q "$ref" && mvn -B -q -o package -DskipTests > "$work/build-$v.log")
+  git clone -q . "$work/$v" && (cd "$work/$v" && git checkout -q "$ref" && mvn -B -q -o package -DskipTests > "$work/build-$v.log" 2>&1)
 done
 servers=127.0.0.1:18831,127.0.0.1:18832,127.0.0.1:18833
 loadgen="java -jar $work/new/bench/target/oncemq-loadgen.jar --servers $servers --qos 2 --publishers 3 --subscribers 3 --session-expiry 600"
