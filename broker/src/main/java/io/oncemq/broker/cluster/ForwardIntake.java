@@ -114,16 +114,7 @@ public final class ForwardIntake implements NodeCalls.Service, PostOffice.Ledger
             Map<String, List<Forward>> redirects = new LinkedHashMap<>(0);
             synchronized (ledger) {
                 for (Forward f : batch) {
-                    accept(f, dispatches, (node, relay) -> {
-                        if (MessageTrace.ON) {
-                            MessageTrace.step("intake: sessions " + relay.sessions() + " moved to " + node + ", sender redirected", relay.message());
-                        }
-                        // the sender passes it on as it is: a message first accepted here names this node as origin
-                        Message m = relay.message();
-                        Forward named = m.origin() != null ? relay
-                                : new Forward(m.storedAs(m.id(), self, m.originId()), relay.publisherId(), false, List.of(), relay.sessions());
-                        redirects.computeIfAbsent(node, n -> new ArrayList<>(1)).add(named);
-                    });
+                    accept(f, dispatches, (node, relay) -> redirects.computeIfAbsent(node, n -> new ArrayList<>(1)).add(redirected(node, relay)));
                 }
             }
             byte[] answer = redirects.isEmpty() ? DONE : ForwardCodec.encodeRedirects(redirects);
@@ -136,6 +127,16 @@ public final class ForwardIntake implements NodeCalls.Service, PostOffice.Ledger
                 earlier.whenComplete((x, e) -> durable.complete(answer));
             });
         });
+    }
+
+    /** A forward for sessions that moved to {@code node}, as the sender passes it on: with this node named as origin if it first accepted the message. */
+    private Forward redirected(String node, Forward relay) {
+        if (MessageTrace.ON) {
+            MessageTrace.step("intake: sessions " + relay.sessions() + " moved to " + node + ", sender redirected", relay.message());
+        }
+        Message m = relay.message();
+        return m.origin() != null ? relay
+                : new Forward(m.storedAs(m.id(), self, m.originId()), relay.publisherId(), false, List.of(), relay.sessions());
     }
 
     /** {@code movedAway}: where the message goes for sessions that moved to another node. */

@@ -245,7 +245,7 @@ public final class PostOffice {
         for (String group : f.groups()) {
             SharedGroup<Session> g = groups.get(group);
             // a repeat of the forward: the group has it if any member got it (the next turn may pick another)
-            if (g != null && (skip == NONE || g.members().keySet().stream().noneMatch(skip))) {
+            if (g != null && (skip == NONE || !anyMember(g, skip))) {
                 deliverShared(g, w);
             }
         }
@@ -386,7 +386,11 @@ public final class PostOffice {
     /** Whether a member of the shared subscription here is among {@code clientIds}. */
     public boolean groupMemberAmong(String group, Set<String> clientIds) {
         SharedGroup<Session> g = groups.get(group);
-        return g != null && g.members().keySet().stream().anyMatch(s -> clientIds.contains(s.clientId()));
+        return g != null && anyMember(g, s -> clientIds.contains(s.clientId()));
+    }
+
+    private static boolean anyMember(SharedGroup<Session> g, Predicate<Session> p) {
+        return g.members().keySet().stream().anyMatch(p);
     }
 
     /** Hands over the relays no forward carried yet; returns whether there were any. */
