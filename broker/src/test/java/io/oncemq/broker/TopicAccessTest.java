@@ -152,25 +152,29 @@ class TopicAccessTest {
         }
     }
 
-    /** Alice makes a kept session subscribed to alice/#; bob connects with the same client id and resumes it. */
-    private Mqtt5BlockingClient bobResumesAlicesSession(Node node) {
+    /**
+     * Alice makes a kept session subscribed to alice/#; bob connects with the same client id and resumes it. Bob's
+     * publishes are opened before his CONNECT: the client registers them asynchronously, and the resumed subscription
+     * may deliver at once (otherwise "No publish flow registered" and the message is gone).
+     */
+    private Mqtt5BlockingClient.Mqtt5Publishes bobResumesAlicesSession(Node node) {
         Mqtt5BlockingClient first = nodes.v5(node, "shared-id");
         first.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("alice").password("a-pass".getBytes())
                 .applySimpleAuth().send();
         first.subscribeWith().topicFilter("alice/#").qos(MqttQos.AT_LEAST_ONCE).send();
         first.disconnect();
         Mqtt5BlockingClient bob = nodes.v5(node, "shared-id");
+        Mqtt5BlockingClient.Mqtt5Publishes in = bob.publishes(MqttGlobalPublishFilter.ALL);
         bob.connectWith().cleanStart(false).sessionExpiryInterval(3600).simpleAuth().username("bob").password("b-pass".getBytes())
                 .applySimpleAuth().send();
-        return bob;
+        return in;
     }
 
     @Test
     void aSessionResumedByAnotherUserGetsOnlyWhatThatUserMayRead() throws Exception {
         Node node = node();
-        Mqtt5BlockingClient second = bobResumesAlicesSession(node);
-        Mqtt5BlockingClient alice = nodes.v5As(node, "alice-pub", "alice", "a-pass");
-        try (Mqtt5BlockingClient.Mqtt5Publishes in = second.publishes(MqttGlobalPublishFilter.ALL)) {
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = bobResumesAlicesSession(node)) {
+            Mqtt5BlockingClient alice = nodes.v5As(node, "alice-pub", "alice", "a-pass");
             alice.publishWith().topic("alice/diary").qos(MqttQos.AT_LEAST_ONCE).payload("secret".getBytes()).send();
             alice.publishWith().topic("alice/public/news").qos(MqttQos.AT_LEAST_ONCE).payload("news".getBytes()).send();
             Mqtt5Publish got = in.receive(10, TimeUnit.SECONDS).orElseThrow();
@@ -181,9 +185,8 @@ class TopicAccessTest {
     @Test
     void aWillIsNotDeliveredToASubscriberThatMayNotReadIt() throws Exception {
         Node node = node();
-        Mqtt5BlockingClient bob = bobResumesAlicesSession(node);
         Mqtt5BlockingClient watcher = nodes.v5As(node, "alice-watch", "alice", "a-pass");
-        try (Mqtt5BlockingClient.Mqtt5Publishes in = bob.publishes(MqttGlobalPublishFilter.ALL);
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = bobResumesAlicesSession(node);
              Mqtt5BlockingClient.Mqtt5Publishes watched = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
             watcher.subscribeWith().topicFilter("alice/will").qos(MqttQos.AT_LEAST_ONCE).send();
             Mqtt5BlockingClient dying = nodes.v5(node, "alice-dying");
