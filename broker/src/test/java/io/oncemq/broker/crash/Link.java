@@ -9,8 +9,9 @@ import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -26,7 +27,11 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
     private final String[] uris;
     /** Indexes into {@link #brokers} (as given) in the order connects try them ({@link #moveTo} changes it). */
     private volatile int[] order;
-    private final AtomicBoolean reconnecting = new AtomicBoolean();
+    /**
+     * Every lost connection queues a reconnect here, one at a time: a loss that comes while an earlier reconnect
+     * is still finishing (its node closed the new connection at once) must not go unanswered.
+     */
+    private final ExecutorService reconnects;
     private volatile boolean closing;
     private volatile Consumer<MqttMessage> onMessage = m -> { };
     private volatile Runnable onDelivered = () -> { };
@@ -45,6 +50,11 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
             order[i] = (preferred + i) % brokers.size();
         }
         this.client = new MqttAsyncClient(uris[order[0]], clientId, new MemoryPersistence());
+        this.reconnects = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "reconnect-" + clientId);
+            t.setDaemon(true);
+            return t;
+        });
         options.setServerURIs(upOnly());
         options.setCleanSession(false);
         options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
@@ -174,20 +184,16 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
 
     @Override
     public void connectionLost(Throwable cause) {
-        if (closing || !reconnecting.compareAndSet(false, true)) {
+        if (closing) {
             return;
         }
-        Thread t = new Thread(() -> {
+        reconnects.execute(() -> {
             try {
-                connect(System.nanoTime() + TimeUnit.MINUTES.toNanos(2));
+                connect(System.nanoTime() + TimeUnit.MINUTES.toNanos(2)); // returns at once if connected meanwhile
             } catch (InterruptedException | RuntimeException e) {
-                // the test's own deadline reports it
-            } finally {
-                reconnecting.set(false);
+                // closed, or the test's own deadline reports it
             }
-        }, "reconnect-" + client.getClientId());
-        t.setDaemon(true);
-        t.start();
+        });
     }
 
     @Override
@@ -210,6 +216,7 @@ final class Link implements MqttCallbackExtended, AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        reconnects.shutdownNow();
         try {
             if (client.isConnected()) {
                 client.disconnect().waitForCompletion(5000);
