@@ -3,6 +3,7 @@ package io.oncemq.cluster;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.ExecutionCallback;
+import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,18 +11,21 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * Split-brain protection (E4, E5): this node serves only while a majority of the configured nodes confirmed,
  * by a round trip started less than {@link #LEASE_MILLIS} ago, that they count it as a member. The others
- * declare a silent node dead after 10 s and adopt its sessions, so a node that was paused (SIGSTOP, a long
- * GC) or cut off has stopped serving long before. A lapsed node that no majority confirms within
+ * declare a silent node dead after 10 s and adopt its sessions once no lease they granted it can hold
+ * ({@link #leaseOver}), so a node that was paused (SIGSTOP, a long GC) or cut off has stopped serving before. A lapsed node that no majority confirms within
  * {@link #CONFIRM_WAIT_MILLIS}, or that a node which counted it says it no longer does, is fenced: one error
  * line and the {@code onFenced} action (the broker halts, its supervisor restarts it).
  *
@@ -38,6 +42,10 @@ public final class Fence implements AutoCloseable {
     private static final long PROBE_MILLIS = 500;
     private static final long LEASE_NANOS = TimeUnit.MILLISECONDS.toNanos(LEASE_MILLIS);
     private static final long CONFIRM_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(CONFIRM_WAIT_MILLIS);
+    /** Beyond a lease's end before its node's sessions are served elsewhere: its last write may pass the gate just before. */
+    private static final long LEASE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** How long an adopter waits for a node's answer on its grants; silent, it counts as having granted one just now. */
+    private static final long GRANT_QUERY_NANOS = TimeUnit.MILLISECONDS.toNanos(1_000);
     /** Before the node first sees a majority (nodes starting one by one) it serves as a node without a fence. */
     private static final long UNARMED_NANOS = TimeUnit.DAYS.toNanos(36_500);
     static final String EXECUTOR = "oncemq.fence";
@@ -49,6 +57,7 @@ public final class Fence implements AutoCloseable {
     private final Runnable onFenced;
     private final IExecutorService executor;
     private final ScheduledExecutorService ticker;
+    private final LeaseGrants grants;
     /** The members (by Hazelcast member id) that confirmed this node at least once: a later "no" from them is a removal. */
     private final Set<UUID> confirmedBy = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean fenced = new AtomicBoolean();
@@ -68,6 +77,7 @@ public final class Fence implements AutoCloseable {
         this.quorum = clusterSize / 2 + 1;
         this.onFenced = onFenced;
         this.executor = membership.hazelcast().getExecutorService(EXECUTOR);
+        this.grants = grants(membership.hazelcast());
         this.deadline = System.nanoTime() + UNARMED_NANOS;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "oncemq-fence");
@@ -79,7 +89,13 @@ public final class Fence implements AutoCloseable {
     static void configure(Config config) {
         // its own threads: the probe must be answered also while every call thread waits for a journal
         config.getExecutorConfig(EXECUTOR).setPoolSize(2);
-        config.getSerializationConfig().addDataSerializableFactory(FenceProbe.FACTORY, id -> new FenceProbe());
+        config.getSerializationConfig().addDataSerializableFactory(FenceProbe.FACTORY,
+                id -> id == GrantQuery.ID ? new GrantQuery() : new FenceProbe());
+    }
+
+    /** This node's record of the leases it granted (kept in the instance's user context, where probes find it). */
+    static LeaseGrants grants(HazelcastInstance hazelcast) {
+        return (LeaseGrants) hazelcast.getUserContext().computeIfAbsent(LeaseGrants.KEY, k -> new LeaseGrants());
     }
 
     /**
@@ -157,6 +173,55 @@ public final class Fence implements AutoCloseable {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * Completes with true once no lease any member granted {@code node} can still hold, so that its adopter may serve
+     * its sessions (E4: a node cut off from some members only keeps a majority, and serves, until the members that
+     * still confirmed it stop); at once with false when this node does not see a majority of the configured nodes,
+     * for a minority may not adopt anyone.
+     */
+    public CompletableFuture<Boolean> leaseOver(String node) {
+        List<Member> peers = peers();
+        if (peers.size() + 1 < quorum) {
+            return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<Boolean> over = new CompletableFuture<>();
+        AtomicLong latest = new AtomicLong(grants.nanosSince(node)); // the fewest nanoseconds since any grant
+        AtomicInteger waiting = new AtomicInteger(peers.size());
+        for (Member peer : peers) {
+            AtomicBoolean answered = new AtomicBoolean();
+            LongConsumer answer = since -> {
+                if (answered.compareAndSet(false, true)) {
+                    latest.accumulateAndGet(since, Math::min);
+                    if (waiting.decrementAndGet() == 0) {
+                        waitOut(latest.get(), over);
+                    }
+                }
+            };
+            executor.submitToMember(new GrantQuery(node), peer, new ExecutionCallback<Long>() {
+                @Override
+                public void onResponse(Long since) {
+                    answer.accept(since);
+                }
+
+                @Override
+                public void onFailure(Throwable t) {
+                    answer.accept(0);
+                }
+            });
+            ticker.schedule(() -> answer.accept(0), GRANT_QUERY_NANOS, TimeUnit.NANOSECONDS);
+        }
+        return over;
+    }
+
+    private void waitOut(long sinceLatestGrant, CompletableFuture<Boolean> over) {
+        long left = LEASE_NANOS + LEASE_MARGIN_NANOS - sinceLatestGrant;
+        if (left <= 0) {
+            over.complete(true);
+        } else {
+            ticker.schedule(() -> over.complete(true), left, TimeUnit.NANOSECONDS);
         }
     }
 

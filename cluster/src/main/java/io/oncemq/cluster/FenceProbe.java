@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 final class FenceProbe implements Callable<Boolean>, IdentifiedDataSerializable, HazelcastInstanceAware {
 
     static final int FACTORY = 0x0CF;
-    private static final int ID = 1;
+    static final int ID = 1;
 
     private String caller;
     private transient HazelcastInstance hazelcast;
@@ -34,7 +34,11 @@ final class FenceProbe implements Callable<Boolean>, IdentifiedDataSerializable,
     public Boolean call() {
         // Hazelcast already refuses a task from an address it does not count as a member; the name check
         // also says no for a member that is not the caller's node any more
-        return hazelcast.getCluster().getMembers().stream().anyMatch(m -> caller.equals(m.getAttribute(Membership.NODE)));
+        boolean counts = hazelcast.getCluster().getMembers().stream().anyMatch(m -> caller.equals(m.getAttribute(Membership.NODE)));
+        if (counts) {
+            Fence.grants(hazelcast).granted(caller); // before the answer leaves: an adopter of the caller waits it out
+        }
+        return counts;
     }
 
     @Override

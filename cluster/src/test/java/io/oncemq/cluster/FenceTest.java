@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -36,8 +37,7 @@ class FenceTest {
         }
     }
 
-    @Test
-    void aNodeLeftWithoutAMajorityStopsServingThenIsFenced() throws Exception {
+    private List<Membership> threeNodes() throws IOException {
         int[] ports = {freePort(), freePort(), freePort()};
         List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
         String cluster = "fence-" + Long.toHexString(System.nanoTime());
@@ -47,6 +47,12 @@ class FenceTest {
             started.add(m);
             nodes.add(m);
         }
+        return nodes;
+    }
+
+    @Test
+    void aNodeLeftWithoutAMajorityStopsServingThenIsFenced() throws Exception {
+        List<Membership> nodes = threeNodes();
         assertNull(Fence.start(nodes.get(0), 2, () -> { }), "two nodes have no fence");
         CountDownLatch fenced = new CountDownLatch(1);
         Fence fence = Fence.start(nodes.get(0), 3, fenced::countDown);
@@ -66,5 +72,37 @@ class FenceTest {
         }
         assertTrue(fenced.await(Fence.CONFIRM_WAIT_MILLIS + 3_000, TimeUnit.MILLISECONDS), "fenced once no majority confirms it");
         assertFalse(fence.serving());
+    }
+
+    @Test
+    void anAdopterWaitsOutEveryLeaseTheOthersGrantedTheNodeThatLeftAndAMinorityAdoptsNobody() throws Exception {
+        List<Membership> nodes = threeNodes();
+        List<Fence> fences = new ArrayList<>();
+        for (Membership m : nodes) {
+            Fence f = Fence.start(m, 3, () -> { });
+            started.add(f);
+            fences.add(f);
+        }
+        // f0 probes every 500 ms and f1, f2 confirm it: each answer lets it serve LEASE_MILLIS from its round's start
+        long confirmedFor = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Fence.LEASE_MILLIS);
+        while (System.nanoTime() < confirmedFor) {
+            assertTrue(fences.get(0).serving());
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        fences.get(0).close();
+        long lastRound = System.nanoTime(); // f0's last probe round started at most one interval before this
+        nodes.get(0).close();
+        assertTrue(fences.get(1).leaseOver("f0").get(Fence.LEASE_MILLIS + 3_000, TimeUnit.MILLISECONDS), "two of three adopt");
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRound);
+        assertTrue(waited >= Fence.LEASE_MILLIS - 500, "f0 may serve up to " + Fence.LEASE_MILLIS + " ms after the grant of "
+                + "its last round, which started at most 500 ms before it stopped; the adopter waited only " + waited + " ms");
+
+        nodes.get(2).close();
+        long leftAt = System.nanoTime();
+        while (nodes.get(1).hazelcast().getCluster().getMembers().size() > 1) {
+            assertTrue(System.nanoTime() - leftAt < TimeUnit.SECONDS.toNanos(30), "f2 left f1's view");
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        assertFalse(fences.get(1).leaseOver("f2").get(5, TimeUnit.SECONDS), "a node alone out of three adopts nobody");
     }
 }

@@ -260,17 +260,38 @@ public final class ClusterNode implements AutoCloseable {
     /**
      * A node whose own lease lapsed (paused, cut off) sees the others leave when it runs again: it adopts them
      * only once a majority confirms it again, and is fenced otherwise, so a stale node never takes sessions over.
+     * Nor does a node that sees no majority of members. And the sessions of the node that left are served here only
+     * once every lease the members granted it ran out: cut off from some members only, it kept a majority, and
+     * served, until the last of the others stopped confirming it (E4).
      */
     private void adoptWhenServing(Adoption adoption, String node, String life, Replicas.Replica copy, Vertx vertx, boolean first) {
-        if (fence == null || fence.serving()) {
+        if (fence == null) {
             adoption.nodeLeft(node, life, copy);
-        } else {
+            return;
+        }
+        if (!fence.serving()) {
             if (first) {
                 log.warn("node {} left while this node's lease has lapsed: adopting it once a majority confirms this node", node);
             }
             // not given up when the node restarts meanwhile: its earlier life's sessions are only in this copy
             vertx.setTimer(250, id -> adoptWhenServing(adoption, node, life, copy, vertx, false));
+            return;
         }
+        long asked = System.nanoTime();
+        fence.leaseOver(node).whenComplete((over, e) -> {
+            if (e == null && over && fence.serving()) {
+                long waited = (System.nanoTime() - asked) / 1_000_000;
+                if (waited > 100) {
+                    log.info("node {} left: adopting it {} ms later, once no lease the cluster granted it could hold", node, waited);
+                }
+                adoption.nodeLeft(node, life, copy);
+                return;
+            }
+            if (first) {
+                log.warn("node {} left while this node sees no majority of the configured nodes: adopting it once it does", node);
+            }
+            vertx.setTimer(250, id -> adoptWhenServing(adoption, node, life, copy, vertx, false));
+        });
     }
 
     /** See {@link Takeover#claim}. */
