@@ -85,13 +85,13 @@ final class PartitionRun {
     /** The index of the first node whose JVM exits within the timeout (it counts as down from then), or -1. */
     int awaitAnyExit(long timeoutMillis) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (System.nanoTime() < end) {
+        do {
             for (int i = 0; i < NODES; i++) {
                 if (nodes.get(i).awaitExit(20) != null) {
                     return i;
                 }
             }
-        }
+        } while (System.nanoTime() < end);
         return -1;
     }
 
