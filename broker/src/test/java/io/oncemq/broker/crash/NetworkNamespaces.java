@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
  * so that one node's port can be blocked while its other ports stay open. Names carry a random tag: parallel or
  * leftover runs never clash. Needs root (CAP_NET_ADMIN) and iproute2; otherwise the test is skipped.
  *
- * <p>A blocked port drops, in both directions, every TCP segment from or to it on the node's veth: a tc filter
- * redirects them to a device of this run that is down, which drops them (the kernels this runs on have tc's
- * mirred action but not the plain drop action, gact).
+ * <p>A blocked port drops every TCP segment from or to it on the node's veth, both ways or one way (what the node
+ * sends, or what it receives), or only those between two nodes: a tc filter redirects them to a device of this
+ * run that is down, which drops them (the kernels this runs on have tc's mirred action but not the plain drop
+ * action, gact).
  */
 final class NetworkNamespaces implements AutoCloseable {
 
@@ -94,15 +95,54 @@ final class NetworkNamespaces implements AutoCloseable {
         return List.of(IP, "netns", "exec", namespace(i));
     }
 
+    /** Which of a node's segments a block drops: on its veth, tc's ingress is what the node sends, egress what it receives. */
+    enum Way {
+        /** What the node sends: the others receive nothing from it, it still hears them. */
+        SENT("ingress"),
+        /** What the node receives: it hears nothing, the others still receive what it sends. */
+        RECEIVED("egress");
+
+        private final String tcDirection;
+
+        Way(String tcDirection) {
+            this.tcDirection = tcDirection;
+        }
+    }
+
     /** Drops every TCP segment from or to {@code port} of node i, both ways, until {@link #unblock}. */
     void block(int i, int port) throws IOException, InterruptedException {
+        block(i, port, Way.SENT, Way.RECEIVED);
+    }
+
+    /** Drops the TCP segments from or to {@code port} that node i sends or receives (as {@code ways} say), until {@link #unblock}. */
+    void block(int i, int port, Way... ways) throws IOException, InterruptedException {
         must(TC, "qdisc", "add", "dev", veth(i), "clsact");
-        for (String direction : List.of("ingress", "egress")) {
+        for (Way way : ways) {
             for (String end : List.of("sport", "dport")) {
-                must(TC, "filter", "add", "dev", veth(i), direction, "protocol", "ip", "u32", "match", "ip", "protocol", "6", "0xff",
-                        "match", "ip", end, String.valueOf(port), "0xffff", "action", "mirred", "egress", "redirect", "dev", sink());
+                drop(i, way, "match", "ip", end, String.valueOf(port), "0xffff");
             }
         }
+    }
+
+    /**
+     * Drops every TCP segment from or to {@code port} between nodes i and j, both ways, until {@link #unblock}(i);
+     * each of them still reaches the other nodes.
+     */
+    void blockLink(int i, int j, int port) throws IOException, InterruptedException {
+        must(TC, "qdisc", "add", "dev", veth(i), "clsact");
+        for (String end : List.of("sport", "dport")) {
+            drop(i, Way.SENT, "match", "ip", "dst", address(j) + "/32", "match", "ip", end, String.valueOf(port), "0xffff");
+            drop(i, Way.RECEIVED, "match", "ip", "src", address(j) + "/32", "match", "ip", end, String.valueOf(port), "0xffff");
+        }
+    }
+
+    /** A tc filter on node i's veth that sends the TCP segments matching {@code matches} to the sink, which drops them. */
+    private void drop(int i, Way way, String... matches) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(TC, "filter", "add", "dev", veth(i), way.tcDirection, "protocol", "ip", "u32",
+                "match", "ip", "protocol", "6", "0xff"));
+        command.addAll(List.of(matches));
+        command.addAll(List.of("action", "mirred", "egress", "redirect", "dev", sink()));
+        must(command.toArray(String[]::new));
     }
 
     /** Lets node i's traffic through again. */
