@@ -108,13 +108,14 @@ final class PartitionRun {
         long adopted = Long.MAX_VALUE;
         for (int i = 0; i < NODES; i++) {
             if (i != victim) {
-                adopted = Math.min(adopted, millisAfter(cut, i, "node " + name + " left"));
+                // the adoption's start: "left: adopting it ... later" when it waited out the node's leases, else "left: adopted"
+                adopted = Math.min(adopted, millisAfter(cut, i, "node " + name + " left: adopt"));
             }
         }
         return new Fenced(victim, millisAfter(cut, victim, LAPSED), millisAfter(cut, victim, "node " + name + " fenced"), adopted);
     }
 
-    /** What a fence took, in milliseconds after the cut: the lease's lapse, the halt, the first other node's "left" line. */
+    /** What a fence took, in milliseconds after the cut: the lease's lapse, the halt, the first other node's adoption of it. */
     record Fenced(int node, long lapsed, long fenced, long adopted) {
 
         /** E4: the node stopped serving before another node served its sessions (its log line comes after the lapse). */
