@@ -131,6 +131,26 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** The node's disk is lost for good: its whole data folder (journal, incarnation) is deleted. Only while it is down. */
+    void loseDisk() throws IOException {
+        if (running()) {
+            throw new IllegalStateException("the node still runs on " + data);
+        }
+        if (Files.exists(data)) {
+            try (java.util.stream.Stream<Path> files = Files.walk(data)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** The random name the node gave its data folder when it first used it (see Incarnation), or null if it has none. */
+    String incarnation() throws IOException {
+        Path file = data.resolve("incarnation");
+        return Files.exists(file) ? Files.readString(file).trim() : null;
+    }
+
     /** SIGKILL: no shutdown hook, no flush; the journal is whatever the page cache holds. */
     void kill() throws InterruptedException {
         synchronized (this) {
@@ -212,9 +232,14 @@ final class BrokerProcess implements AutoCloseable {
 
     /** Waits until a line of the current start matches the regex, or the timeout passes; returns whether one did. */
     boolean awaitLogMatching(String regex, long timeoutMillis) throws IOException, InterruptedException {
+        return awaitLogMatching(regex, 1, timeoutMillis);
+    }
+
+    /** Waits until the regex matches {@code count} times in the current start's log, or the timeout passes; returns whether it did. */
+    boolean awaitLogMatching(String regex, int count, long timeoutMillis) throws IOException, InterruptedException {
         java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!p.matcher(Files.readString(currentLog)).find()) {
+        while (p.matcher(Files.readString(currentLog)).results().limit(count).count() < count) {
             if (System.nanoTime() > deadline) {
                 return false;
             }

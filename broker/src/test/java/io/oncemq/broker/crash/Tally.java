@@ -59,6 +59,19 @@ class Tally {
         return true;
     }
 
+    /** Waits until number {@code number} of {@code publisher}'s stream arrived, or the timeout passes; returns whether it did. */
+    synchronized boolean awaitNumber(int publisher, int number, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (counts[publisher].get(number) == 0) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
+    }
+
     /** How many of numbers 1..expected[p] of each publisher p never arrived. */
     int missing(int[] expected) {
         int m = 0;
