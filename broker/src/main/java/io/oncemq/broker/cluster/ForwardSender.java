@@ -44,6 +44,13 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private volatile Adoption adoption;
     /** When each node (re)joined, as seen here (ms). */
     private final Map<String, Long> joinedAt = new ConcurrentHashMap<>();
+    /**
+     * Who held each departed node's copy when it left (its adopter to be), by node name: {@link #NOBODY} if nobody,
+     * {@link #READING} until the owners map answered.
+     */
+    private final Map<String, String> heldAtDeparture = new ConcurrentHashMap<>();
+    private static final String NOBODY = "";
+    private static final String READING = "?";
 
     public ForwardSender(NodeCalls calls, Membership membership, Owners owners, Vertx vertx) {
         this.calls = calls;
@@ -51,6 +58,11 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         this.membership = membership;
         this.vertx = vertx;
         membership.onJoin(node -> joinedAt.put(node, System.currentTimeMillis()));
+        membership.onLeave(node -> {
+            heldAtDeparture.put(node, READING);
+            owners.copyHolderOf(node).whenComplete((holder, e) ->
+                    heldAtDeparture.replace(node, READING, e != null || holder == null ? NOBODY : holder));
+        });
     }
 
     @Override
@@ -129,6 +141,15 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         // adoption is announced (or none came), so asking who adopted first decides
         owners.adopterOf(a.node()).whenComplete((adopted, e) -> {
             Owners.Adopter adopter = e == null && adopted != null && adopted.of(membership.departedLife(a.node())) ? adopted : null;
+            if (adopter == null && adoptionPending(a.node())) {
+                // the holder of its copy adopts it once its leases ran out (Fence#leaseOver): not to its new life meanwhile,
+                // which holds none of the sessions the batch was for and would drop it
+                long giveUpAt = deadline == 0 ? System.nanoTime() + ADOPTION_WAIT_NANOS : deadline;
+                if (System.nanoTime() < giveUpAt) {
+                    vertx.setTimer(RETRY_MILLIS, id -> attempt(a, target, giveUpAt));
+                    return;
+                }
+            }
             if (adopter == null || adopter.node().equals(target)) {
                 call(a, target, deadline);
             } else if (adopter.node().equals(membership.nodeName()) && self != null) {
@@ -200,6 +221,12 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     void deliverLocallyTo(ForwardIntake intake, Adoption adoption) {
         self = intake;
         this.adoption = adoption;
+    }
+
+    /** Whether a live node held {@code node}'s copy when it last left here (or the owners map has not said yet). */
+    private boolean adoptionPending(String node) {
+        String holder = heldAtDeparture.get(node);
+        return READING.equals(holder) || (holder != null && !holder.isEmpty() && !holder.equals(node) && membership.isMember(holder));
     }
 
     /** The batch's node is dead, or joined again since the batch was made: the sessions it was for are not there. */
