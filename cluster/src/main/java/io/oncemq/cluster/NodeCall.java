@@ -16,6 +16,8 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
     static final int FACTORY = 0x0CE;
     private static final int ID = 1;
     private String service;
+    /** The member id of the node's life the call was made for. */
+    private String target;
     private String caller;
     private byte[] request;
     /** How long the caller waits for the answer: the executor thread is not held longer than that. */
@@ -25,8 +27,9 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
     NodeCall() {
     }
 
-    NodeCall(String service, String caller, byte[] request, long timeoutSeconds) {
+    NodeCall(String service, String target, String caller, byte[] request, long timeoutSeconds) {
         this.service = service;
+        this.target = target;
         this.caller = caller;
         this.request = request;
         this.timeoutSeconds = timeoutSeconds;
@@ -39,6 +42,11 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
 
     @Override
     public byte[] call() throws Exception {
+        if (!target.equals(hazelcast.getCluster().getLocalMember().getUuid().toString())) {
+            // Hazelcast resends a call whose connection broke to the address, where a restarted node may be now:
+            // what was meant for the life that ended (a forward for its sessions, adopted elsewhere) is not for this one
+            throw new IllegalStateException("a call meant for an earlier life of this node (" + target + ")");
+        }
         NodeCalls.Service s = (NodeCalls.Service) hazelcast.getUserContext().get(NodeCalls.SERVICE_PREFIX + service);
         if (s == null) {
             throw new IllegalStateException("service " + service + " not ready on this node yet");
@@ -61,6 +69,7 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
         out.writeString(service);
+        out.writeString(target);
         out.writeString(caller);
         out.writeByteArray(request);
         out.writeLong(timeoutSeconds);
@@ -69,6 +78,7 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
     @Override
     public void readData(ObjectDataInput in) throws IOException {
         service = in.readString();
+        target = in.readString();
         caller = in.readString();
         request = in.readByteArray();
         timeoutSeconds = in.readLong();

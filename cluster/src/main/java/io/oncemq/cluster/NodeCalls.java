@@ -107,7 +107,7 @@ public final class NodeCalls {
         }
         done.orTimeout(timeoutSeconds, TimeUnit.SECONDS);
         IExecutorService executor = executors.computeIfAbsent(service, s -> membership.hazelcast().getExecutorService(EXECUTOR + s));
-        executor.submitToMember(new NodeCall(service, caller, request, timeoutSeconds), member, new ExecutionCallback<byte[]>() {
+        executor.submitToMember(new NodeCall(service, member.getUuid().toString(), caller, request, timeoutSeconds), member, new ExecutionCallback<byte[]>() {
             @Override
             public void onResponse(byte[] answer) {
                 done.complete(answer);
