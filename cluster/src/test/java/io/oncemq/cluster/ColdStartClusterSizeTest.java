@@ -6,7 +6,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -38,15 +37,9 @@ class ColdStartClusterSizeTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     /** A member named {@code name} that finds the cluster through the first member. */
     private Membership join(String name) throws IOException {
-        int port = freePort();
+        int port = FreePort.next();
         if (started.isEmpty()) {
             firstPort = port;
         }
@@ -83,7 +76,7 @@ class ColdStartClusterSizeTest {
 
         // b's next life, while its last one is still a member (not yet declared dead); the same configuration under
         // another Hazelcast instance name, which must be unique in one JVM
-        int port = freePort();
+        int port = FreePort.next();
         lives.add(Hazelcast.newHazelcastInstance(Membership.config(new ClusterOptions("b", cluster, "127.0.0.1", port,
                 List.of("127.0.0.1:" + firstPort))).setInstanceName("oncemq-b-next")));
         awaitMembers(a, 3);

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -31,14 +30,8 @@ class FenceTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private List<Membership> threeNodes() throws IOException {
-        int[] ports = {freePort(), freePort(), freePort()};
+        int[] ports = {FreePort.next(), FreePort.next(), FreePort.next()};
         List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
         String cluster = "fence-" + Long.toHexString(System.nanoTime());
         List<Membership> nodes = new ArrayList<>();

@@ -3,8 +3,6 @@ package io.oncemq.cluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -23,12 +21,6 @@ class MembershipTest {
     @AfterEach
     void leave() {
         started.forEach(Membership::close);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private Membership join(String name, int port, List<String> members) {
@@ -53,8 +45,8 @@ class MembershipTest {
 
     @Test
     void nodesListedAsMembersFormOneClusterAndSeeANodeLeave() throws Exception {
-        int p1 = freePort();
-        int p2 = freePort();
+        int p1 = FreePort.next();
+        int p2 = FreePort.next();
         List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
         Membership a = join("a", p1, members);
         Membership b = join("b", p2, members);

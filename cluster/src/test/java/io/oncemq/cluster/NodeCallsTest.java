@@ -3,8 +3,6 @@ package io.oncemq.cluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,16 +26,10 @@ class NodeCallsTest {
         started.forEach(Membership::close);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void aCallIsAnsweredByTheLifeOfTheNodeItWasMadeForOnly() throws Exception {
-        int p1 = freePort();
-        int p2 = freePort();
+        int p1 = FreePort.next();
+        int p2 = FreePort.next();
         List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
         String cluster = "calls-" + Long.toHexString(System.nanoTime());
         Membership a = Membership.join(new ClusterOptions("a", cluster, "127.0.0.1", p1, members));
