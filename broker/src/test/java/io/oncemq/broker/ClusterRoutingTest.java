@@ -151,8 +151,8 @@ class ClusterRoutingTest {
             Message m = new Message(1, "repeat/x", 1, false, "once".getBytes(), MessageProperties.NONE, "elsewhere/1", 1);
             List<Forward> batch = List.of(new Forward(m, null, false, List.of("$share/rg/repeat/#")));
             JournalBatcher.Forwarding forwarding = cluster.node(0).forwarding();
-            forwarding.send("n2", batch).get(10, TimeUnit.SECONDS);
-            forwarding.send("n2", batch).get(10, TimeUnit.SECONDS); // the same forward again
+            forwarding.send("n2", forwarding.lifeOf("n2"), batch).get(10, TimeUnit.SECONDS);
+            forwarding.send("n2", forwarding.lifeOf("n2"), batch).get(10, TimeUnit.SECONDS); // the same forward again
             List<String> got = new ArrayList<>();
             Await.until(() -> {
                 got.addAll(drain(inA, "repeat/x"));
@@ -225,6 +225,12 @@ class ClusterRoutingTest {
         }
     }
 
+    /** Node 1 forwards to node 2's life now, as its routing would. */
+    private static void forwardToN2(Forward f) throws Exception {
+        JournalBatcher.Forwarding forwarding = cluster.node(0).forwarding();
+        forwarding.send("n2", forwarding.lifeOf("n2"), List.of(f)).get(20, TimeUnit.SECONDS);
+    }
+
     @Test
     void aRetriedForwardIsANoOpAlsoAfterTheReceiverRestarts_E3() throws Exception {
         long id = Long.MAX_VALUE - System.nanoTime() % 1_000_000;
@@ -233,8 +239,8 @@ class ClusterRoutingTest {
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter("retry/#").qos(MqttQos.EXACTLY_ONCE).send();
             // the same batch twice, as after an answer lost on the way back
-            cluster.node(0).forwarding().send("n2", List.of(f)).get(20, TimeUnit.SECONDS);
-            cluster.node(0).forwarding().send("n2", List.of(f)).get(20, TimeUnit.SECONDS);
+            forwardToN2(f);
+            forwardToN2(f);
             assertEquals(List.of("once"), receive(in, "retry/x", 1, Duration.ofMillis(300)));
         } finally {
             sub.disconnect();
@@ -245,9 +251,9 @@ class ClusterRoutingTest {
         try (Mqtt5BlockingClient.Mqtt5Publishes in = again.publishes(MqttGlobalPublishFilter.ALL)) {
             again.subscribeWith().topicFilter("retry/#").qos(MqttQos.EXACTLY_ONCE).send();
             // the node remembers from its journal that it took this one: a retry after its restart is a no-op too
-            cluster.node(0).forwarding().send("n2", List.of(f)).get(20, TimeUnit.SECONDS);
+            forwardToN2(f);
             Forward next = new Forward(new Message(id - 1_000_000, "retry/x", 2, false, "next".getBytes()), null, true, List.of());
-            cluster.node(0).forwarding().send("n2", List.of(next)).get(20, TimeUnit.SECONDS);
+            forwardToN2(next);
             assertEquals(List.of("next"), receive(in, "retry/x", 1, Duration.ofMillis(300)));
         } finally {
             again.disconnect();

@@ -162,6 +162,12 @@ public final class Membership implements AutoCloseable {
         return null;
     }
 
+    /** The member id of the named node's life now, or null when it is not in the cluster. */
+    public String lifeOf(String node) {
+        Member m = member(node);
+        return m == null ? null : m.getUuid().toString();
+    }
+
     /** Whether the named node is in the cluster now. */
     public boolean isMember(String node) {
         return member(node) != null;

@@ -42,8 +42,6 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private volatile long lastRetryLog;
     private volatile ForwardIntake self;
     private volatile Adoption adoption;
-    /** When each node (re)joined, as seen here (ms). */
-    private final Map<String, Long> joinedAt = new ConcurrentHashMap<>();
     /**
      * Who held each departed node's copy when it left (its adopter to be), by node name: {@link #NOBODY} if nobody,
      * {@link #READING} until the owners map answered.
@@ -57,7 +55,6 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         this.owners = owners;
         this.membership = membership;
         this.vertx = vertx;
-        membership.onJoin(node -> joinedAt.put(node, System.currentTimeMillis()));
         membership.onLeave(node -> {
             heldAtDeparture.put(node, READING);
             owners.copyHolderOf(node).whenComplete((holder, e) ->
@@ -66,19 +63,24 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     }
 
     @Override
-    public CompletableFuture<Void> send(String node, List<Forward> batch) {
+    public String lifeOf(String node) {
+        return membership.lifeOf(node);
+    }
+
+    @Override
+    public CompletableFuture<Void> send(String node, String life, List<Forward> batch) {
         byte[] body = ForwardCodec.encode(batch);
         CompletableFuture<Void> done = new CompletableFuture<>();
         batches.incrementAndGet();
-        attempt(new Attempt(node, body, batch.size(), done, System.currentTimeMillis(), 0), node, 0);
+        attempt(new Attempt(node, life, body, batch.size(), done, 0), node, 0);
         return done;
     }
 
     /**
-     * One batch meant for {@code node}, made at {@code madeAt} (ms): the sessions it was for lived there then.
-     * {@code hops}: how many receivers sent it on to where its sessions moved.
+     * One batch meant for {@code node} in its life {@code life} (null: routed while it was not in the cluster): the
+     * sessions it was for lived there then. {@code hops}: how many receivers sent it on to where its sessions moved.
      */
-    private record Attempt(String node, byte[] body, int messages, CompletableFuture<Void> done, long madeAt, int hops) {
+    private record Attempt(String node, String life, byte[] body, int messages, CompletableFuture<Void> done, int hops) {
     }
 
     /**
@@ -102,7 +104,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         CompletableFuture<?>[] all = new CompletableFuture<?>[redirects.size()];
         for (int i = 0; i < all.length; i++) {
             ForwardCodec.Redirect r = redirects.get(i);
-            Attempt next = new Attempt(r.node(), r.batch(), r.messages(), new CompletableFuture<>(), System.currentTimeMillis(), a.hops() + 1);
+            Attempt next = new Attempt(r.node(), membership.lifeOf(r.node()), r.batch(), r.messages(), new CompletableFuture<>(), a.hops() + 1);
             all[i] = next.done();
             if (next.hops() < HOPS_BEFORE_PAUSE) {
                 redirected(next);
@@ -140,7 +142,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         // the sessions it was for went to the adopter of the life that ended; a new life takes forwards only once that
         // adoption is announced (or none came), so asking who adopted first decides
         owners.adopterOf(a.node()).whenComplete((adopted, e) -> {
-            Owners.Adopter adopter = e == null && adopted != null && adopted.of(membership.departedLife(a.node())) ? adopted : null;
+            Owners.Adopter adopter = e == null && adopted != null && adopted.of(lifeEnded(a)) ? adopted : null;
             if (adopter == null && adoptionPending(a.node())) {
                 // the holder of its copy adopts it once its leases ran out (Fence#leaseOver): not to its new life meanwhile,
                 // which holds none of the sessions the batch was for and would drop it
@@ -178,7 +180,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
                 log.warn("forward to node {}: cannot read who adopted it ({})", a.node(), e.toString());
             }
             // an adoption of an earlier life of the node holds none of the sessions this batch was made for
-            Owners.Adopter adopter = adopted != null && adopted.of(membership.departedLife(a.node())) ? adopted : null;
+            Owners.Adopter adopter = adopted != null && adopted.of(lifeEnded(a)) ? adopted : null;
             boolean earlier = madeForEarlierLife(a) || (adopter != null && notReady(failure));
             Adoption here = adoption;
             CompletableFuture<Void> installing = here == null || adopter != null ? null : here.installing(a.node());
@@ -229,9 +231,14 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         return READING.equals(holder) || (holder != null && !holder.isEmpty() && !holder.equals(node) && membership.isMember(holder));
     }
 
-    /** The batch's node is dead, or joined again since the batch was made: the sessions it was for are not there. */
+    /** The batch's node is dead, or restarted since the batch was routed: the sessions it was for are not there. */
     private boolean madeForEarlierLife(Attempt a) {
-        return !membership.isMember(a.node()) || joinedAt.getOrDefault(a.node(), 0L) >= a.madeAt();
+        return a.life() == null || !a.life().equals(membership.lifeOf(a.node()));
+    }
+
+    /** The life of the batch's node whose sessions it was for, once that life ended: routed while the node was gone, its last. */
+    private String lifeEnded(Attempt a) {
+        return a.life() != null ? a.life() : membership.departedLife(a.node());
     }
 
     /**

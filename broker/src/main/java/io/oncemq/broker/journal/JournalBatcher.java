@@ -33,7 +33,11 @@ public final class JournalBatcher {
 
     /** Sends one batch of forwards to a node; completes once that node holds them durably (or gave them up). */
     public interface Forwarding {
-        CompletableFuture<Void> send(String node, List<Forward> batch);
+        /** The life (member id) of the node now, or null when it is not in the cluster. */
+        String lifeOf(String node);
+
+        /** {@code life}: the node's life when the forwards were routed; its sessions live where that life's went. */
+        CompletableFuture<Void> send(String node, String life, List<Forward> batch);
     }
 
     private final Journal journal;
@@ -74,9 +78,16 @@ public final class JournalBatcher {
      * the next one, so the node receives them in order (MQTT-4.6.0-6) and requests grow with the load.
      */
     private static final class Lane {
+        final String node;
+        final String life;
         boolean busy;
         List<Forward> waiting = new ArrayList<>();
         List<Flushed> waiters = new ArrayList<>();
+
+        Lane(String node, String life) {
+            this.node = node;
+            this.life = life;
+        }
     }
 
     public JournalBatcher(Journal journal, Context context) {
@@ -171,8 +182,14 @@ public final class JournalBatcher {
         }
         // the map goes with this batch: later turns' forwards must not join it while it waits for its append
         Map<String, List<Forward>> out = forwards.isEmpty() ? Map.of() : forwards;
+        // a lane per life of each node: a restarted node must not get what was routed to its earlier life's sessions
+        Map<String, Lane> lanesOut = out.isEmpty() ? Map.of() : new HashMap<>();
         if (!out.isEmpty()) {
             forwards = new LinkedHashMap<>();
+            out.keySet().forEach(node -> {
+                String life = forwarding.lifeOf(node);
+                lanesOut.put(node, lanes.computeIfAbsent(node + '@' + life, k -> new Lane(node, life)));
+            });
         }
         Flushed batch = new Flushed(actions, ownActions.isEmpty() ? List.of() : ownActions,
                 journaledActions.isEmpty() ? List.of() : journaledActions, 1 + out.size());
@@ -194,27 +211,27 @@ public final class JournalBatcher {
             counters.journalAppended(System.nanoTime() - batch.since);
             batch.journaledOnly.forEach(Runnable::run);
             out.forEach((node, messages) -> {
-                Lane lane = lanes.computeIfAbsent(node, n -> new Lane());
+                Lane lane = lanesOut.get(node);
                 lane.waiting.addAll(messages);
                 lane.waiters.add(batch);
                 if (!lane.busy) {
-                    send(node, lane);
+                    send(lane);
                 }
             });
             arrived(batch);
         }));
     }
 
-    private void send(String node, Lane lane) {
+    private void send(Lane lane) {
         List<Forward> messages = lane.waiting;
         List<Flushed> waiters = lane.waiters;
         lane.waiting = new ArrayList<>();
         lane.waiters = new ArrayList<>();
         lane.busy = true;
-        forwarding.send(node, messages).whenComplete((ok, failure) -> context.runOnContext(v -> {
+        forwarding.send(lane.node, lane.life, messages).whenComplete((ok, failure) -> context.runOnContext(v -> {
             lane.busy = false;
             if (!lane.waiting.isEmpty()) {
-                send(node, lane);
+                send(lane);
             }
             waiters.forEach(this::arrived);
         }));
