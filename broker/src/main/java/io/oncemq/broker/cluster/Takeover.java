@@ -1,9 +1,6 @@
 package io.oncemq.broker.cluster;
 
 import io.oncemq.broker.journal.JournalBatcher;
-import io.oncemq.broker.qos.OutboundFlow.Delivery;
-import io.oncemq.broker.qos.OutboundFlow.Sent;
-import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
 import io.oncemq.broker.session.Session;
 import io.oncemq.broker.session.SessionRegistry;
@@ -20,8 +17,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,9 +32,9 @@ public final class Takeover implements NodeCalls.Service {
 
     private static final Logger log = LoggerFactory.getLogger(Takeover.class);
     public static final String SERVICE = "handover";
-    private static final byte[] NOTHING = new byte[0];
+    static final byte[] NOTHING = new byte[0];
     /** How long a session that moved away stays subscribed here to relay late messages (route tables settle in ms). */
-    private static final long RELAY_MILLIS = 10_000;
+    static final long RELAY_MILLIS = 10_000;
     /** Marks a session whose connection was closed for a hand-over: a late detach of that connection leaves it alone. */
     private static final Object HANDED_OVER = new Object();
 
@@ -48,7 +43,7 @@ public final class Takeover implements NodeCalls.Service {
     private final NodeCalls calls;
     private final SessionRegistry sessions;
     private final PostOffice postOffice;
-    private final ForwardIntake intake;
+    private final SessionInstall installer;
     private final Vertx vertx;
     private final Consumer<Object> closeConnection;
     private final Map<String, Future<Void>> claiming = new ConcurrentHashMap<>();
@@ -71,7 +66,7 @@ public final class Takeover implements NodeCalls.Service {
         this.calls = calls;
         this.sessions = sessions;
         this.postOffice = postOffice;
-        this.intake = intake;
+        this.installer = new SessionInstall(sessions, postOffice, intake);
         this.vertx = vertx;
         this.closeConnection = closeConnection;
     }
@@ -273,64 +268,7 @@ public final class Takeover implements NodeCalls.Service {
         if (transfer.length == 0) {
             done.complete();
         } else {
-            install(clientId, SessionTransfer.decode(transfer, calls.caller(), postOffice::nextMessageId), from, loop, done);
-        }
-    }
-
-    /** Installs a session handed over by {@code from} on {@code loop}, journaled (and copied) before {@code done}. */
-    private void install(String clientId, SessionTransfer t, String from, JournalBatcher loop, Promise<Void> done) {
-        Session stale = sessions.get(clientId);
-        if (stale != null) {
-            stale.run(() -> sessions.retire(stale)); // a session that moved away earlier and is only relaying
-        }
-        Session s = sessions.restore(clientId, loop);
-        s.persistence(true, t.expirySeconds());
-        s.outbound().watchForReturningRelays(System.nanoTime() + 2 * RELAY_MILLIS * 1_000_000L);
-        loop.record(new Record.SessionOpened(clientId, t.expirySeconds()));
-        List<Delivery> held = new ArrayList<>(t.queue());
-        for (Sent f : t.inflight()) {
-            store(loop, clientId, f.delivery());
-            loop.record(new Record.Sent(clientId, f.packetId(), f.delivery().message().id()));
-            if (f.pubrecReceived()) {
-                loop.record(new Record.PubrecReceived(clientId, f.packetId()));
-            }
-            s.outbound().restoreInflight(f.packetId(), f.delivery(), f.pubrecReceived());
-            held.add(f.delivery());
-        }
-        for (Delivery d : t.queue()) {
-            store(loop, clientId, d);
-            s.outbound().restoreQueued(d);
-        }
-        if (MessageTrace.ON) {
-            held.forEach(d -> MessageTrace.step("client " + clientId + ": installed from " + from, d.message()));
-        }
-        t.receipts().forEach((packetId, id) -> {
-            // a handed-over receipt is routed already: only its packet id matters (E1), the body is never read
-            loop.record(new Record.MessageStored(id, "", 0, false, NOTHING, NOTHING));
-            loop.record(new Record.ReceiptHeld(clientId, packetId, id));
-            loop.record(new Record.Routed(id));
-            s.inbound().hold(packetId, id);
-        });
-        intake.holding(clientId, held, () -> t.subscriptions().forEach((filter, sub) -> {
-            s.subscriptions().put(filter, sub);
-            postOffice.subscribe(s, filter, sub);
-            loop.record(new Record.Subscribed(clientId, filter, sub.options(), sub.identifier()));
-        }));
-        // once durable, not after the turn's forwards: an adoption's re-routed receipts share the turn (see Adoption)
-        loop.whenJournaled(() -> {
-            loop.counters().sessionTakenFromNode();
-            log.info("client {}: session taken over from node {} ({} queued, {} in flight, {} receipts)", clientId, from,
-                    t.queue().size(), t.inflight().size(), t.receipts().size());
-            done.complete();
-        });
-    }
-
-    private static void store(JournalBatcher loop, String clientId, Delivery d) {
-        Message m = d.message();
-        loop.record(m.toRecord());
-        loop.record(new Record.Enqueued(clientId, m.id(), d.journaledQos()));
-        if (m.origin() != null) {
-            loop.record(new Record.ForwardAccepted(m.origin(), m.originId(), m.id()));
+            installer.install(clientId, SessionTransfer.decode(transfer, calls.caller(), postOffice::nextMessageId), from, loop, done);
         }
     }
 

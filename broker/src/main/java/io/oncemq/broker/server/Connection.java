@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 import java.util.UUID;
 
 /**
- * One client's network connection: CONNECT (let in by {@link Admission}) and takeover, then each packet handed to the session's flows.
+ * One client's network connection: CONNECT (let in by {@link Admission}, answered by {@link Connack}) and takeover, then each packet handed to the session's flows.
  * Runs on the event loop that accepted the socket, which owns the session while it is attached.
  */
 public final class Connection implements Outlet {
@@ -48,6 +48,7 @@ public final class Connection implements Outlet {
     private final Denials denials;
     private final Admission admission;
     private final ShutdownDrain drain;
+    private final Connack connack;
     private String clientId;
     private boolean v5;
     private Session session;
@@ -55,8 +56,6 @@ public final class Connection implements Outlet {
     private boolean counted;
     private ClientLimits limits;
     private TopicAccess access;
-    /** The keep-alive this server imposes instead of the client's (5.0 Server Keep Alive), or -1. */
-    private int serverKeepAlive = -1;
     private volatile boolean takenOver;
 
     public Connection(MqttEndpoint endpoint, Node node, JournalBatcher loop) {
@@ -72,9 +71,7 @@ public final class Connection implements Outlet {
         this.denials = new Denials(node.access().counters(), this);
         this.admission = new Admission(this, node);
         this.drain = new ShutdownDrain(this, socket, postOffice, config);
-    }
-
-    private record ConnectParams(boolean cleanStart, long expiry, boolean assignedId) {
+        this.connack = new Connack(this, socket, sessions, config);
     }
 
     /** CONNECT received: refuse it, or claim the session (closing any earlier connection), then CONNACK. */
@@ -121,29 +118,12 @@ public final class Connection implements Outlet {
         boolean cleanStart = endpoint.isCleanSession();
         long expiry = v5 ? intProperty(endpoint.connectProperties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0) : (cleanStart ? 0 : NEVER);
         installHandlers();
-        imposeKeepAlive();
-        ConnectParams params = new ConnectParams(cleanStart, expiry, assigned);
+        connack.imposeKeepAlive();
+        Connack.ConnectParams params = new Connack.ConnectParams(cleanStart, expiry, assigned);
         node.claim(clientId, loop)
                 .compose(v -> sessions.attach(clientId, this, loop, Connection::closeTakenOver))
-                .onSuccess(s -> resume(s, params))
+                .onSuccess(s -> connack.resume(s, params))
                 .onFailure(e -> admission.unavailable(e.getMessage()));
-    }
-
-    /**
-     * A 5.0 client asking for no keep-alive or one above {@code max-keep-alive} is told to use the maximum
-     * (MQTT-3.2.2-21), and is held to it; 3.1.1 has no way to tell a client, so its own value stands.
-     */
-    private void imposeKeepAlive() {
-        int max = config.maxKeepAlive();
-        int asked = endpoint.keepAliveTimeSeconds();
-        if (!v5 || max == 0 || (asked != 0 && asked <= max)) {
-            return;
-        }
-        serverKeepAlive = max;
-        socket.keepAlive(max, () -> {
-            log.info("client {}: no packet within 1.5 x the Server Keep Alive of {} s; closing connection", clientId, max);
-            closeQuietly();
-        });
     }
 
     private void installHandlers() {
@@ -160,42 +140,6 @@ public final class Connection implements Outlet {
         endpoint.disconnectMessageHandler(this::onDisconnect);
         endpoint.authenticationExchangeHandler(a ->
                 protocolError(MqttDisconnectReasonCode.PROTOCOL_ERROR, "AUTH without an authentication method")); // MQTT-4.12.0-1
-    }
-
-    private void resume(Session s, ConnectParams p) {
-        boolean present = s.persistent() && !p.cleanStart();
-        boolean persistent = p.expiry() > 0;
-        if (!present) {
-            sessions.discardState(s); // MQTT-3.1.2-6 / 5.0 Clean Start
-        } else if (!persistent) {
-            loop.record(new Record.SessionEnded(clientId)); // resumed, but no longer kept after this connection
-        }
-        s.persistence(persistent, p.expiry());
-        if (persistent) {
-            loop.record(new Record.SessionOpened(clientId, p.expiry()));
-        }
-        s.will(Will.of(endpoint.will()));
-        s.access(access);
-        session = s;
-        if (v5) {
-            s.outbound().clientReceiveMaximum((int) intProperty(endpoint.connectProperties(), MqttPropertyType.RECEIVE_MAXIMUM, 65535));
-        }
-        if (closed) {
-            sessions.detach(s, this);
-            return;
-        }
-        loop.then(() -> {
-            if (closed || s.connection() != this) {
-                return;
-            }
-            endpoint.accept(present, v5
-                    ? ConnackProperties.of(config, clientId, p.assignedId(), serverKeepAlive, endpoint.connectProperties())
-                    : new MqttProperties());
-            s.outlet(this);
-            log.info("client {} connected (MQTT {}, {} session{})", clientId, v5 ? "5.0" : "3.1.1",
-                    persistent ? "kept" : "clean", present ? ", resumed" : "");
-            s.outbound().resend();
-        });
     }
 
     private void onDisconnect(MqttDisconnectMessage m) {
@@ -395,6 +339,15 @@ public final class Connection implements Outlet {
 
     Session session() {
         return session;
+    }
+
+    /** The session is claimed and resumed ({@link Connack}): from now on the packets go to it. */
+    void session(Session s) {
+        session = s;
+    }
+
+    TopicAccess access() {
+        return access;
     }
 
     MqttEndpoint endpoint() {

@@ -8,7 +8,6 @@ import io.oncemq.broker.retain.RetainedMessages;
 import io.oncemq.broker.topic.SharedGroup;
 import io.oncemq.broker.topic.Subscription;
 import io.oncemq.broker.topic.TopicTree;
-import io.oncemq.broker.topic.Topics;
 import io.oncemq.broker.trace.MessageTrace;
 import io.oncemq.journal.Record;
 import org.slf4j.Logger;
@@ -35,8 +34,7 @@ public final class PostOffice {
     private static final long DROP_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     private final TopicTree<Session> subscriptions;
-    private final TopicTree<SharedGroup<Session>> sharedSubscriptions = new TopicTree<>();
-    private final Map<String, SharedGroup<Session>> groups = new java.util.concurrent.ConcurrentHashMap<>();
+    private final SharedSubscriptions groups = new SharedSubscriptions();
     private final RetainedMessages retained;
     private final AtomicLong messageIds;
     private final int maxQueued;
@@ -92,19 +90,7 @@ public final class PostOffice {
     /** Adds or replaces a subscription of the session: a plain filter, or {@code $share/{group}/{filter}}. */
     public void subscribe(Session s, String filter, Subscription sub) {
         String[] shared = SharedGroup.parse(filter);
-        boolean added;
-        if (shared == null) {
-            added = subscriptions.subscribe(filter, s, sub);
-        } else {
-            synchronized (groups) {
-                SharedGroup<Session> g = groups.computeIfAbsent(filter, f -> {
-                    SharedGroup<Session> created = new SharedGroup<>(shared[0], shared[1]);
-                    sharedSubscriptions.subscribe(shared[1], created, sub);
-                    return created;
-                });
-                added = g.members().put(s, sub) == null;
-            }
-        }
+        boolean added = shared == null ? subscriptions.subscribe(filter, s, sub) : groups.subscribe(s, filter, shared, sub);
         ClusterRoutes c = cluster;
         if (added && c != null) {
             c.subscribed(filter);
@@ -113,21 +99,7 @@ public final class PostOffice {
 
     public void unsubscribe(Session s, String filter) {
         String[] shared = SharedGroup.parse(filter);
-        boolean removed = false;
-        if (shared == null) {
-            removed = subscriptions.unsubscribe(filter, s);
-        } else {
-            synchronized (groups) {
-                SharedGroup<Session> g = groups.get(filter);
-                if (g != null && g.members().remove(s) != null) {
-                    removed = true;
-                    if (g.members().isEmpty()) {
-                        groups.remove(filter);
-                        sharedSubscriptions.unsubscribe(shared[1], g);
-                    }
-                }
-            }
-        }
+        boolean removed = shared == null ? subscriptions.unsubscribe(filter, s) : groups.unsubscribe(s, filter, shared);
         ClusterRoutes c = cluster;
         if (removed && c != null) {
             c.unsubscribed(filter);
@@ -139,24 +111,7 @@ public final class PostOffice {
      * matching group, now that the session ends (MQTT-4.8.2-6 and the 3.1.1 equivalent).
      */
     public void redistribute(Session leaving, List<Delivery> shared, JournalBatcher batch) {
-        for (Delivery d : shared) {
-            for (Map.Entry<String, Subscription> e : leaving.subscriptions().entrySet()) {
-                SharedGroup<Session> g = groups.get(e.getKey());
-                if (g == null || !Topics.matches(g.filter(), d.message().topic())) {
-                    continue;
-                }
-                Session next = g.pick(s -> s.outlet() != null, s -> s == leaving);
-                if (next != null) {
-                    Delivery moved = new Delivery(d.message(), d.qos(), d.retain(), true);
-                    if (next.persistent()) {
-                        batch.record(d.message().toRecord());
-                        batch.record(new Record.Enqueued(next.clientId(), d.message().id(), moved.journaledQos()));
-                    }
-                    batch.then(() -> next.run(() -> next.outbound().deliver(moved)));
-                }
-                break;
-            }
-        }
+        groups.redistribute(leaving, shared, batch);
     }
 
     public RetainedMessages retained() {
@@ -169,7 +124,7 @@ public final class PostOffice {
     }
 
     /** What one routing decides: local targets, their journal records, relays to sessions that moved away. */
-    private final class Work {
+    final class Work {
         final Message m;
         final String publisherId;
         final List<Target> targets = new ArrayList<>();
@@ -219,7 +174,7 @@ public final class PostOffice {
         ClusterRoutes c = cluster;
         boolean forwarded = false;
         if (c == null) {
-            sharedSubscriptions.match(m.topic(), (g, ignored) -> deliverShared(g, w));
+            groups.deliverMatching(w);
         } else {
             forwarded = shareAndForward(c, w, batch);
             Ledger l = ledger;
@@ -242,13 +197,7 @@ public final class PostOffice {
         if (f.plain()) {
             matchPlain(w);
         }
-        for (String group : f.groups()) {
-            SharedGroup<Session> g = groups.get(group);
-            // a repeat of the forward: the group has it if any member got it (the next turn may pick another)
-            if (g != null && (skip == NONE || !anyMember(g, skip))) {
-                deliverShared(g, w);
-            }
-        }
+        groups.deliverForwarded(f.groups(), skip, w);
         record(m, batch, List.of(), w.enqueued);
         relay(w, movedAway);
         return w.targets;
@@ -286,19 +235,6 @@ public final class PostOffice {
         w.plain = best.keySet();
     }
 
-    /** One member of a matching shared subscription gets the message (MQTT-4.8.2-3). */
-    private void deliverShared(SharedGroup<Session> g, Work w) {
-        // a member that may not read the topic is passed over, so another member of the group gets it
-        Session s = g.pick(member -> member.outlet() != null, member -> w.plain.contains(member) || !member.access().mayRead(w.m.topic()));
-        if (s == null) {
-            return;
-        }
-        Subscription sub = g.members().get(s);
-        int qos = Math.min(w.m.qos(), sub == null ? 0 : sub.qos());
-        boolean retain = sub != null && sub.retainAsPublished() && w.m.retain();
-        w.add(s, qos, retain, true);
-    }
-
     /**
      * Shared subscriptions with members on other nodes take turns between nodes; every other node with a
      * matching plain subscription (all of them for a retained message) gets one forward, and sessions that
@@ -306,22 +242,7 @@ public final class PostOffice {
      */
     private boolean shareAndForward(ClusterRoutes c, Work w, JournalBatcher batch) {
         Message m = w.m;
-        Map<String, List<String>> remoteGroups = new HashMap<>();
-        c.sharedTurns(m.topic(), groups::containsKey, (group, node) -> {
-            if (node != null) {
-                remoteGroups.computeIfAbsent(node, n -> new ArrayList<>(1)).add(group);
-                return;
-            }
-            SharedGroup<Session> g = groups.get(group);
-            if (g != null) {
-                deliverShared(g, w);
-            }
-        });
-        sharedSubscriptions.match(m.topic(), (g, ignored) -> {
-            if (!c.sharedElsewhere(g.key())) {
-                deliverShared(g, w);
-            }
-        });
+        Map<String, List<String>> remoteGroups = groups.takeTurns(c, w);
         Set<String> nodes = new HashSet<>();
         c.plainNodes(m.topic(), nodes);
         if (m.retain()) {
@@ -368,29 +289,18 @@ public final class PostOffice {
 
     /** The shared subscriptions ({@code $share/{group}/{filter}}) matching the topic, with members here or on other nodes. */
     public Set<String> groupsMatching(String topic) {
-        Set<String> out = new HashSet<>(2);
-        sharedSubscriptions.match(topic, (g, ignored) -> out.add(g.key()));
-        ClusterRoutes c = cluster;
-        if (c != null) {
-            c.sharedGroups(topic, out);
-        }
-        return out;
+        return groups.matching(topic, cluster);
     }
 
     /** Whose turn a message of the shared subscription is: another node, or null for this node. */
     public String groupTurn(String group) {
         ClusterRoutes c = cluster;
-        return c == null ? null : c.turnOf(group, groups.containsKey(group));
+        return c == null ? null : c.turnOf(group, groups.has(group));
     }
 
     /** Whether a member of the shared subscription here is among {@code clientIds}. */
     public boolean groupMemberAmong(String group, Set<String> clientIds) {
-        SharedGroup<Session> g = groups.get(group);
-        return g != null && anyMember(g, s -> clientIds.contains(s.clientId()));
-    }
-
-    private static boolean anyMember(SharedGroup<Session> g, Predicate<Session> p) {
-        return g.members().keySet().stream().anyMatch(p);
+        return groups.memberAmong(group, clientIds);
     }
 
     /** Hands over the relays no forward carried yet; returns whether there were any. */
