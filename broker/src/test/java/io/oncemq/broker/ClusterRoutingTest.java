@@ -225,6 +225,27 @@ class ClusterRoutingTest {
         }
     }
 
+    /**
+     * A shared subscription's turn that reaches a node with no member of the group (a route left by an earlier life
+     * of that node, or by a member that moved away) goes on to a node with members instead of being lost.
+     */
+    @Test
+    void aGroupsTurnOnANodeWithoutMembersGoesOnToOneWithMembers() throws Exception {
+        Mqtt5BlockingClient member = cluster.v5Client(1, "turn-member");
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = member.publishes(MqttGlobalPublishFilter.ALL)) {
+            member.subscribeWith().topicFilter("$share/tg/turn/#").qos(MqttQos.AT_LEAST_ONCE).send();
+            cluster.awaitRoute(0, "turn/probe", in); // n1 knows the group's member on n2
+            Message m = new Message(1, "turn/x", 1, false, "passed on".getBytes(), MessageProperties.NONE, "elsewhere/2", 7);
+            JournalBatcher.Forwarding fromN2 = cluster.node(1).forwarding();
+            // n2 gives the group's turn to n1, as a stale route of n1 would make it do
+            fromN2.send("n1", fromN2.lifeOf("n1"), List.of(new Forward(m, null, false, List.of("$share/tg/turn/#"))))
+                    .get(20, TimeUnit.SECONDS);
+            assertEquals(List.of("passed on"), receive(in, "turn/x", 1, Duration.ofMillis(300)));
+        } finally {
+            member.disconnect();
+        }
+    }
+
     /** Node 1 forwards to node 2's life now, as its routing would. */
     private static void forwardToN2(Forward f) throws Exception {
         JournalBatcher.Forwarding forwarding = cluster.node(0).forwarding();

@@ -129,14 +129,17 @@ public final class ForwardIntake implements NodeCalls.Service, PostOffice.Ledger
         });
     }
 
-    /** A forward for sessions that moved to {@code node}, as the sender passes it on: with this node named as origin if it first accepted the message. */
+    /**
+     * A forward for sessions that moved to {@code node} (or a shared subscription's turn with no member here), as the
+     * sender passes it on: with this node named as origin if it first accepted the message.
+     */
     private Forward redirected(String node, Forward relay) {
         if (MessageTrace.ON) {
             MessageTrace.step("intake: sessions " + relay.sessions() + " moved to " + node + ", sender redirected", relay.message());
         }
         Message m = relay.message();
         return m.origin() != null ? relay
-                : new Forward(m.storedAs(m.id(), self, m.originId()), relay.publisherId(), false, List.of(), relay.sessions());
+                : new Forward(m.storedAs(m.id(), self, m.originId()), relay.publisherId(), false, relay.groups(), relay.sessions());
     }
 
     /** {@code movedAway}: where the message goes for sessions that moved to another node. */

@@ -198,9 +198,31 @@ public final class PostOffice {
             matchPlain(w);
         }
         groups.deliverForwarded(f.groups(), skip, w);
+        passOnGroupsWithoutMembers(m, f, movedAway);
         record(m, batch, List.of(), w.enqueued);
         relay(w, movedAway);
         return w.targets;
+    }
+
+    /**
+     * A shared subscription's turn that came here by a route this node no longer has a member for (left by an earlier
+     * life of the node, or by a member that moved away) goes on to a node that has members, through the sender: the
+     * group would lose the message otherwise. Receivers drop repeats (E3).
+     */
+    private void passOnGroupsWithoutMembers(Message m, Forward f, BiConsumer<String, Forward> movedAway) {
+        ClusterRoutes c = cluster;
+        if (c == null || f.groups().isEmpty()) {
+            return;
+        }
+        for (String group : f.groups()) {
+            String node = groups.has(group) ? null : c.turnOf(group, false);
+            if (node != null) {
+                if (MessageTrace.ON) {
+                    MessageTrace.step("intake: no member of " + group + " here, its turn goes on to " + node, m);
+                }
+                movedAway.accept(node, new Forward(m, f.publisherId(), false, List.of(group)));
+            }
+        }
     }
 
     /**
