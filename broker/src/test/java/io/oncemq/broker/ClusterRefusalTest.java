@@ -13,7 +13,6 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,10 +30,7 @@ class ClusterRefusalTest {
 
     @Test
     void aSessionOnlyADeadNodeHeldIsRefusedNotStartedAfresh() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         // a member that served "orphan" and died before copying anything anywhere
         Membership ghost = Membership.join(new ClusterOptions("ghost", cluster.name(), "127.0.0.1", port, cluster.members()));
         try {

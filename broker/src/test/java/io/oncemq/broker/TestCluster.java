@@ -11,7 +11,6 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +42,7 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) throws IOException {
         for (int i = 0; i < size; i++) {
             data.add(Files.createTempDirectory("oncemq-cluster"));
-            clusterPorts.add(freePort());
+            clusterPorts.add(FreePorts.next());
             nodes.add(null);
         }
         for (int i = 0; i < size; i++) {
@@ -127,12 +126,6 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback {
             }, Duration.ofSeconds(20), "a route for " + topic + " on node " + from);
         } finally {
             probe.disconnect();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

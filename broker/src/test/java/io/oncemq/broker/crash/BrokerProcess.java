@@ -1,8 +1,9 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.FreePorts;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,14 +37,7 @@ final class BrokerProcess implements AutoCloseable {
         this.data = folder.resolve("data");
         this.logs = folder.resolve("logs");
         Files.createDirectories(logs);
-        this.port = freePort();
-    }
-
-    /** A free port on this machine now (for MQTT or cluster listeners of node JVMs). */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        this.port = FreePorts.next();
     }
 
     /** Command-line arguments for every start from now on (e.g. --node, --cluster-port, --members). */

@@ -1,5 +1,6 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.FreePorts;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,8 +30,8 @@ class ClusterCrashTest {
     void killingThePublishersNodeNeitherLosesNorDuplicatesWhatItForwarded() throws Exception {
         int kills = Integer.getInteger("oncemq.cluster.kills", 3);
         int n = Math.max(1500, kills * 300);
-        int port1 = BrokerProcess.freePort();
-        int port2 = BrokerProcess.freePort();
+        int port1 = FreePorts.next();
+        int port2 = FreePorts.next();
         String members = "127.0.0.1:" + port1 + ",127.0.0.1:" + port2;
         String name = "crash-" + Long.toHexString(System.nanoTime());
         BrokerProcess n1 = node(folder.resolve("n1"), "n1", port1, members, name);

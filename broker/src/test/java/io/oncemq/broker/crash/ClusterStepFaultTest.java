@@ -1,5 +1,6 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.FreePorts;
 import io.oncemq.broker.fault.FaultPoint;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.junit.jupiter.api.Test;
@@ -167,7 +168,7 @@ class ClusterStepFaultTest {
         int[] ports = new int[NODES];
         StringBuilder members = new StringBuilder();
         for (int i = 0; i < NODES; i++) {
-            ports[i] = BrokerProcess.freePort();
+            ports[i] = FreePorts.next();
             members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
         }
         String name = "stepfault-" + Long.toHexString(System.nanoTime());

@@ -1,5 +1,6 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.FreePorts;
 import io.oncemq.broker.DeployFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,7 +31,7 @@ class ComposeCommandLinesTest {
         List<DeployFiles.ComposeNode> compose = DeployFiles.composeNodes();
         Map<String, String> address = new HashMap<>(); // container IP:5701 -> 127.0.0.1:free port
         for (DeployFiles.ComposeNode n : compose) {
-            address.put(n.environment().get("ONCEMQ_CLUSTER_HOST") + ":5701", "127.0.0.1:" + BrokerProcess.freePort());
+            address.put(n.environment().get("ONCEMQ_CLUSTER_HOST") + ":5701", "127.0.0.1:" + FreePorts.next());
         }
         List<BrokerProcess> nodes = new ArrayList<>();
         for (DeployFiles.ComposeNode n : compose) {
@@ -49,7 +50,7 @@ class ComposeCommandLinesTest {
             }
             String self = address.get(n.environment().get("ONCEMQ_CLUSTER_HOST") + ":5701");
             args.set(args.indexOf("--cluster-port") + 1, self.substring(self.indexOf(':') + 1));
-            args.set(args.indexOf("--http-port") + 1, String.valueOf(BrokerProcess.freePort()));
+            args.set(args.indexOf("--http-port") + 1, String.valueOf(FreePorts.next()));
             assertTrue(!String.join(" ", args).contains("172.28."), "every container address mapped: " + args);
             p.withArgs(args.toArray(String[]::new));
             n.environment().forEach((k, v) -> p.withEnv(k, k.equals("ONCEMQ_CLUSTER_HOST") ? "127.0.0.1" : v));

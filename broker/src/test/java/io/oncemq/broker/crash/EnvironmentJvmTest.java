@@ -1,5 +1,6 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +23,7 @@ class EnvironmentJvmTest {
 
     @Test
     void aNodeJvmOpensTheHttpPortItsEnvironmentNames() throws Exception {
-        int http = BrokerProcess.freePort();
+        int http = FreePorts.next();
         try (BrokerProcess node = new BrokerProcess(dir.resolve("env")).withEnv("ONCEMQ_HTTP_PORT", String.valueOf(http))) {
             node.start();
             assertTrue(node.awaitLog("HTTP listener on 0.0.0.0:" + http, 10_000), node.tail());

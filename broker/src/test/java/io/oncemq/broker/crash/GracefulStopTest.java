@@ -1,5 +1,6 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.FreePorts;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
@@ -47,7 +48,7 @@ class GracefulStopTest {
     void sigtermDuringQos2TrafficLosesAndDuplicatesNothing() throws Exception {
         int stops = Integer.getInteger("oncemq.graceful.stops", 3);
         int n = Math.max(4000, stops * 1200);
-        int http = BrokerProcess.freePort();
+        int http = FreePorts.next();
         BrokerProcess broker = closeables.add(new BrokerProcess(folder).withArgs("--shutdown-grace", String.valueOf(GRACE_SECONDS),
                 "--http-port", String.valueOf(http)));
         broker.start();

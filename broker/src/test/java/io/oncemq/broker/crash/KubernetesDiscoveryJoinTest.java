@@ -1,5 +1,6 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.FreePorts;
 import io.oncemq.cluster.ClusterOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -88,11 +89,11 @@ class KubernetesDiscoveryJoinTest {
             lines.append(address(i)).append(' ').append(SERVICE).append('\n');
         }
         Files.writeString(hosts, lines);
-        int clusterPort = BrokerProcess.freePort();
+        int clusterPort = FreePorts.next();
         String clusterName = "k8s-" + Long.toHexString(System.nanoTime());
         List<BrokerProcess> nodes = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
-            int http = BrokerProcess.freePort();
+            int http = FreePorts.next();
             BrokerProcess node = closeables.add(new BrokerProcess(folder.resolve("n" + (i + 1))))
                     .withArgs("--node", "n" + (i + 1), "--cluster-name", clusterName, "--cluster-port", String.valueOf(clusterPort),
                             "--kubernetes-service-dns", SERVICE, "--cluster-size", String.valueOf(NODES), "--http-port", String.valueOf(http),

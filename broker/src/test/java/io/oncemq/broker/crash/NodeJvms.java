@@ -1,5 +1,7 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.FreePorts;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +18,7 @@ final class NodeJvms {
                                             String... extraArgs) throws Exception {
         String[] addresses = new String[count];
         for (int i = 0; i < count; i++) {
-            addresses[i] = "127.0.0.1:" + BrokerProcess.freePort();
+            addresses[i] = "127.0.0.1:" + FreePorts.next();
         }
         return startCluster(folder, closeables, addresses, null, clusterPrefix, extraArgs);
     }
