@@ -197,8 +197,7 @@ public final class PostOffice {
         if (f.plain()) {
             matchPlain(w);
         }
-        groups.deliverForwarded(f.groups(), skip, w);
-        passOnGroupsWithoutMembers(m, f, movedAway);
+        passOn(groups.deliverForwarded(f.groups(), skip, w), m, f, movedAway);
         record(m, batch, List.of(), w.enqueued);
         relay(w, movedAway);
         return w.targets;
@@ -209,13 +208,13 @@ public final class PostOffice {
      * life of the node, or by a member that moved away) goes on to a node that has members, through the sender: the
      * group would lose the message otherwise. Receivers drop repeats (E3).
      */
-    private void passOnGroupsWithoutMembers(Message m, Forward f, BiConsumer<String, Forward> movedAway) {
+    private void passOn(List<String> noMemberHere, Message m, Forward f, BiConsumer<String, Forward> movedAway) {
         ClusterRoutes c = cluster;
-        if (c == null || f.groups().isEmpty()) {
+        if (c == null) {
             return;
         }
-        for (String group : f.groups()) {
-            String node = groups.has(group) ? null : c.turnOf(group, false);
+        for (String group : noMemberHere) {
+            String node = c.turnOf(group, false);
             if (node != null) {
                 if (MessageTrace.ON) {
                     MessageTrace.step("intake: no member of " + group + " here, its turn goes on to " + node, m);

@@ -79,15 +79,25 @@ final class SharedSubscriptions {
         sharedSubscriptions.match(w.m.topic(), (g, ignored) -> deliver(g, w));
     }
 
-    /** The groups a forward names get the message, unless {@code skip} says a member here already has it. */
-    void deliverForwarded(List<String> keys, Predicate<Session> skip, PostOffice.Work w) {
+    /**
+     * The groups a forward names get the message, unless {@code skip} says a member here already has it; returns the
+     * named groups with no member here (empty, not allocated, when every one has).
+     */
+    List<String> deliverForwarded(List<String> keys, Predicate<Session> skip, PostOffice.Work w) {
+        List<String> noMemberHere = List.of();
         for (String group : keys) {
             SharedGroup<Session> g = groups.get(group);
-            // a repeat of the forward: the group has it if any member got it (the next turn may pick another)
-            if (g != null && (skip == PostOffice.NONE || !anyMember(g, skip))) {
+            if (g == null) {
+                if (noMemberHere.isEmpty()) {
+                    noMemberHere = new ArrayList<>(1);
+                }
+                noMemberHere.add(group);
+            } else if (skip == PostOffice.NONE || !anyMember(g, skip)) {
+                // a repeat of the forward: the group has it if any member got it (the next turn may pick another)
                 deliver(g, w);
             }
         }
+        return noMemberHere;
     }
 
     /**
