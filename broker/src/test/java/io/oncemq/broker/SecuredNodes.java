@@ -19,11 +19,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Password and ACL files in a temporary folder, in-process nodes started with them, and the clients the
@@ -154,10 +152,6 @@ final class SecuredNodes implements AfterEachCallback {
             }
         }
         nodes.forEach(Node::stop);
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        Folders.delete(dir);
     }
 }

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -87,10 +86,8 @@ class StatusPageBrowserTest {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
-            try (Stream<Path> files = Files.walk(profile)) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
+            try {
+                Folders.delete(profile);
             } catch (IOException stillInUse) {
                 // a crashed helper may hold a file for a moment: the temp folder is left, nothing else
             }

@@ -14,11 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * In-process nodes joined in one Hazelcast cluster on 127.0.0.1 (each with its own member, Vert.x and
@@ -58,11 +56,7 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback {
             }
         }
         for (Path d : data) {
-            try (Stream<Path> files = Files.walk(d)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            Folders.delete(d);
         }
     }
 

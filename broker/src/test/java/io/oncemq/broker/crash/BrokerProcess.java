@@ -1,5 +1,6 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.Folders;
 import io.oncemq.broker.FreePorts;
 
 import java.io.IOException;
@@ -131,11 +132,7 @@ final class BrokerProcess implements AutoCloseable {
             throw new IllegalStateException("the node still runs on " + data);
         }
         if (Files.exists(data)) {
-            try (java.util.stream.Stream<Path> files = Files.walk(data)) {
-                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            Folders.delete(data);
         }
     }
 
