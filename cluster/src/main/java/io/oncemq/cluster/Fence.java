@@ -25,9 +25,10 @@ import java.util.function.LongConsumer;
  * Split-brain protection (E4, E5): this node serves only while a majority of the configured nodes confirmed,
  * by a round trip started less than {@link #LEASE_MILLIS} ago, that they count it as a member. The others
  * declare a silent node dead after 10 s and adopt its sessions once no lease they granted it can hold
- * ({@link #leaseOver}), so a node that was paused (SIGSTOP, a long GC) or cut off has stopped serving before. A lapsed node that no majority confirms within
- * {@link #CONFIRM_WAIT_MILLIS}, or that a node which counted it says it no longer does, is fenced: one error
- * line and the {@code onFenced} action (the broker halts, its supervisor restarts it).
+ * ({@link #leaseOver}), so a node that was paused (SIGSTOP, a long GC) or cut off has stopped serving before. A
+ * lapsed node that no majority confirms within {@link #CONFIRM_WAIT_MILLIS}, or that a node which counted it says it
+ * no longer does, is fenced: one error line and the {@code onFenced} action (the broker halts, its supervisor
+ * restarts it).
  *
  * <p>The lease counts from the moment a probe round <em>started</em>: answers that waited in a socket during a
  * pause confirm only that old moment, never the present. {@link #serving} is a volatile read and a clock read.

@@ -43,8 +43,8 @@ final class NodeCall implements Callable<byte[]>, IdentifiedDataSerializable, Ha
     @Override
     public byte[] call() throws Exception {
         if (!target.equals(hazelcast.getCluster().getLocalMember().getUuid().toString())) {
-            // Hazelcast resends a call whose connection broke to the address, where a restarted node may be now:
-            // what was meant for the life that ended (a forward for its sessions, adopted elsewhere) is not for this one
+            // a call that reaches the node's address after it restarted (on its way while it died) is not for this
+            // life: what it carried for the life that ended (a forward for its sessions, adopted elsewhere) would be lost
             throw new IllegalStateException("a call meant for an earlier life of this node (" + target + ")");
         }
         NodeCalls.Service s = (NodeCalls.Service) hazelcast.getUserContext().get(NodeCalls.SERVICE_PREFIX + service);
