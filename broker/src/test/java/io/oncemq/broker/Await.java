@@ -5,12 +5,12 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /** Waits for a condition with a deadline: the one way tests wait for the broker. */
-final class Await {
+public final class Await {
 
     private Await() {
     }
 
-    static void until(BooleanSupplier condition, Duration timeout, String what) {
+    public static void until(BooleanSupplier condition, Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -1,5 +1,6 @@
 package io.oncemq.broker.crash;
 
+import io.oncemq.broker.Await;
 import io.oncemq.broker.FreePorts;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
@@ -59,7 +60,7 @@ class GracefulStopTest {
         subLink.connect(deadline);
         subLink.client().subscribe("term/q2", 2).waitForCompletion(10_000);
         AtomicInteger shutdownDisconnects = new AtomicInteger();
-        mqtt5Watcher(broker, shutdownDisconnects);
+        Mqtt5AsyncClient watcher = mqtt5Watcher(broker, shutdownDisconnects);
         CrashTest.Publisher pub = new CrashTest.Publisher(link(List.of(broker), "term-pub"), "term/q2", 2, n, 3);
         int chunk = n / (stops + 1); // paced: every stop falls in a stretch of traffic
         pub.allowUpTo(chunk);
@@ -74,6 +75,8 @@ class GracefulStopTest {
         long slowest = 0;
         for (int k = 0; k < stops; k++) {
             assertTrue(sub.awaitReceived(k * chunk + 1 + random.nextInt(chunk / 2), 30_000), "deliveries stalled before stop " + (k + 1));
+            // its reconnect backs off up to 500 ms: a stop before it is back would find nobody to tell 0x8B
+            Await.until(() -> watcher.getState().isConnected(), Duration.ofSeconds(30), "the MQTT 5 client back before stop " + (k + 1));
             long start = System.nanoTime();
             broker.terminate();
             notReady += sawNotReady(http, broker) ? 1 : 0;
@@ -189,7 +192,7 @@ class GracefulStopTest {
     }
 
     /** A kept-session MQTT 5 client that reconnects by itself and counts DISCONNECTs with reason 0x8B. */
-    private void mqtt5Watcher(BrokerProcess broker, AtomicInteger shutdownDisconnects) throws Exception {
+    private Mqtt5AsyncClient mqtt5Watcher(BrokerProcess broker, AtomicInteger shutdownDisconnects) throws Exception {
         Mqtt5AsyncClient c = Mqtt5Client.builder().identifier("term-v5").serverHost("127.0.0.1").serverPort(broker.port())
                 .automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(500, TimeUnit.MILLISECONDS).applyAutomaticReconnect()
                 .addDisconnectedListener(ctx -> {
@@ -201,6 +204,7 @@ class GracefulStopTest {
                 .buildAsync();
         closeables.add(() -> c.disconnect().exceptionally(x -> null).get(5, TimeUnit.SECONDS));
         c.connectWith().cleanStart(false).sessionExpiryInterval(600).send().get(30, TimeUnit.SECONDS);
+        return c;
     }
 
     private Link link(List<BrokerProcess> brokers, String clientId) throws MqttException {
