@@ -4,11 +4,16 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import io.oncemq.broker.cluster.Forward;
+import io.oncemq.broker.session.Message;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -104,6 +109,54 @@ class ClusterAdoptionTest {
             back.disconnect();
             pub.disconnect();
             cluster.start(1);
+        }
+    }
+
+    /**
+     * A batch of forwards routed to n2 in its earlier life and sent once n2 is back in a new one: it goes to n3,
+     * which adopts the earlier life's sessions, not to the new life, which holds none of them (30-kill runs lost
+     * 35-51 that way while the sender judged the life by the time of sending). Sent before n3 adopted, the batch
+     * waits for the adoption.
+     */
+    @Test
+    void aForwardMadeForAnEarlierLifeOfANodeReachesItsAdopterNotItsNewLife() throws Exception {
+        Mqtt5BlockingClient first = Mqtt5Client.builder().identifier("lives").serverHost("127.0.0.1").serverPort(cluster.port(1))
+                .buildBlocking();
+        first.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = first.publishes(MqttGlobalPublishFilter.ALL)) {
+            first.subscribeWith().topicFilter("lives/#").qos(MqttQos.EXACTLY_ONCE).send();
+            cluster.awaitRoute(0, "lives/probe", in);
+        }
+        first.disconnect();
+        String earlier = cluster.node(0).forwarding().lifeOf("n2");
+        long failovers = cluster.node(2).counters().failovers();
+        CompletableFuture<Void> restart = null;
+        try {
+            cluster.stop(1);
+            // its start returns once n3 adopted the earlier life (the journal it replays names the session): the batch is sent before
+            restart = CompletableFuture.runAsync(() -> cluster.start(1));
+            Await.until(() -> cluster.node(0).forwarding().lifeOf("n2") != null && !earlier.equals(cluster.node(0).forwarding().lifeOf("n2")),
+                    Duration.ofSeconds(30), "n1 seeing n2's new life");
+            boolean adoptedYet = cluster.node(2).counters().failovers() > failovers;
+            Message made = new Message(1L << 40, "lives/x", 2, false, "for-the-earlier-life".getBytes(StandardCharsets.UTF_8));
+            cluster.node(0).forwarding().send("n2", earlier, List.of(new Forward(made, "lives-pub", true, List.of())))
+                    .get(90, TimeUnit.SECONDS);
+            System.out.printf("forward for n2's earlier life sent %s n3 adopted it%n", adoptedYet ? "after" : "before");
+            Await.until(() -> cluster.node(2).counters().failovers() == failovers + 1, Duration.ofSeconds(30), "n3 adopting n2's earlier life");
+            Mqtt5BlockingClient back = Mqtt5Client.builder().identifier("lives").serverHost("127.0.0.1").serverPort(cluster.port(0))
+                    .buildBlocking();
+            try (Mqtt5BlockingClient.Mqtt5Publishes in = back.publishes(MqttGlobalPublishFilter.ALL)) {
+                assertTrue(back.connectWith().cleanStart(false).sessionExpiryInterval(300).send().isSessionPresent());
+                assertEquals(List.of("for-the-earlier-life"), ClusterRoutingTest.receive(in, "lives/x", 1, Duration.ofMillis(500)));
+            } finally {
+                back.disconnect();
+            }
+        } finally {
+            if (restart != null) {
+                restart.get(60, TimeUnit.SECONDS);
+            } else if (cluster.node(1) == null) {
+                cluster.start(1);
+            }
         }
     }
 }
