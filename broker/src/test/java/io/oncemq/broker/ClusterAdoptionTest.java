@@ -76,14 +76,7 @@ class ClusterAdoptionTest {
      */
     @Test
     void aForwardThatComesBackToItsSenderAsTheAdopterReachesNoSessionTwice_E3() throws Exception {
-        Mqtt5BlockingClient kept = Mqtt5Client.builder().identifier("comeback").serverHost("127.0.0.1").serverPort(cluster.port(1))
-                .buildBlocking();
-        kept.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
-        try (Mqtt5BlockingClient.Mqtt5Publishes in = kept.publishes(MqttGlobalPublishFilter.ALL)) {
-            kept.subscribeWith().topicFilter("comeback/#").qos(MqttQos.AT_LEAST_ONCE).send();
-            cluster.awaitRoute(2, "comeback/probe", in);
-        }
-        kept.disconnect();
+        keptSessionOnN2("comeback", MqttQos.AT_LEAST_ONCE, 2);
         Mqtt5BlockingClient local = cluster.v5Client(2, "comeback-local");
         Mqtt5BlockingClient pub = cluster.v5Client(2, "comeback-pub");
         List<String> numbers = IntStream.range(0, 20).mapToObj(String::valueOf).toList();
@@ -120,14 +113,7 @@ class ClusterAdoptionTest {
      */
     @Test
     void aForwardMadeForAnEarlierLifeOfANodeReachesItsAdopterNotItsNewLife() throws Exception {
-        Mqtt5BlockingClient first = Mqtt5Client.builder().identifier("lives").serverHost("127.0.0.1").serverPort(cluster.port(1))
-                .buildBlocking();
-        first.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
-        try (Mqtt5BlockingClient.Mqtt5Publishes in = first.publishes(MqttGlobalPublishFilter.ALL)) {
-            first.subscribeWith().topicFilter("lives/#").qos(MqttQos.EXACTLY_ONCE).send();
-            cluster.awaitRoute(0, "lives/probe", in);
-        }
-        first.disconnect();
+        keptSessionOnN2("lives", MqttQos.EXACTLY_ONCE, 0);
         String earlier = cluster.node(0).forwarding().lifeOf("n2");
         long failovers = cluster.node(2).counters().failovers();
         CompletableFuture<Void> restart = null;
@@ -158,5 +144,17 @@ class ClusterAdoptionTest {
                 cluster.start(1);
             }
         }
+    }
+
+    /** A kept session {@code clientId} on n2, subscribed to {@code clientId/#}, offline once node {@code routedFrom} routes to it. */
+    private static void keptSessionOnN2(String clientId, MqttQos qos, int routedFrom) throws InterruptedException {
+        Mqtt5BlockingClient kept = Mqtt5Client.builder().identifier(clientId).serverHost("127.0.0.1").serverPort(cluster.port(1))
+                .buildBlocking();
+        kept.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = kept.publishes(MqttGlobalPublishFilter.ALL)) {
+            kept.subscribeWith().topicFilter(clientId + "/#").qos(qos).send();
+            cluster.awaitRoute(routedFrom, clientId + "/probe", in);
+        }
+        kept.disconnect();
     }
 }
