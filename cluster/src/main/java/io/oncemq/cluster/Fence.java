@@ -5,6 +5,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.ExecutionCallback;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
+import com.hazelcast.core.LifecycleEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +48,6 @@ public final class Fence implements AutoCloseable {
     private static final long LEASE_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     /** How long an adopter waits for a node's answer on its grants; silent, it counts as having granted one just now. */
     private static final long GRANT_QUERY_NANOS = TimeUnit.MILLISECONDS.toNanos(1_000);
-    /** Before the node first sees a majority (nodes starting one by one) it serves as a node without a fence. */
-    private static final long UNARMED_NANOS = TimeUnit.DAYS.toNanos(36_500);
     static final String EXECUTOR = "oncemq.fence";
 
     private final Membership membership;
@@ -67,8 +66,9 @@ public final class Fence implements AutoCloseable {
     // guarded by this
     private long lastConfirmed;
     private boolean everConfirmed;
-    // ticker thread only
+    // ticker thread only (its first tick runs in start, before the ticker)
     private boolean armed;
+    private boolean toldWaiting;
     private long lapsedSince;
 
     private Fence(Membership membership, int clusterSize, Runnable onFenced) {
@@ -79,7 +79,9 @@ public final class Fence implements AutoCloseable {
         this.onFenced = onFenced;
         this.executor = membership.hazelcast().getExecutorService(EXECUTOR);
         this.grants = grants(membership.hazelcast());
-        this.deadline = System.nanoTime() + UNARMED_NANOS;
+        // not serving until a majority is seen: a node restarted inside a minority (a supervisor during a partition)
+        // would otherwise serve sessions the majority took over (E5); nodes started one by one serve from the second
+        this.deadline = System.nanoTime();
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "oncemq-fence");
             t.setDaemon(true);
@@ -108,8 +110,16 @@ public final class Fence implements AutoCloseable {
             return null;
         }
         Fence f = new Fence(membership, clusterSize, onFenced);
+        membership.hazelcast().getLifecycleService().addLifecycleListener(e -> {
+            if (e.getState() == LifecycleEvent.LifecycleState.MERGING) {
+                // only a cluster without a majority (it served nothing) merges into another: what this node holds may be
+                // older than what the majority serves, so it restarts from its journal instead of rejoining with it (E5)
+                f.fence("its cluster, formed without a majority, is merging into the cluster of the others (a partition healed)");
+            }
+        });
+        f.tick(); // here: a node that joined a majority serves from its first moment, with no gap before the ticker's first run
         // with a fixed delay: after a pause the missed ticks do not run in a burst
-        f.ticker.scheduleWithFixedDelay(f::tick, 0, PROBE_MILLIS, TimeUnit.MILLISECONDS);
+        f.ticker.scheduleWithFixedDelay(f::tick, PROBE_MILLIS, PROBE_MILLIS, TimeUnit.MILLISECONDS);
         return f;
     }
 
@@ -124,6 +134,11 @@ public final class Fence implements AutoCloseable {
             List<Member> peers = peers();
             if (!armed) {
                 if (peers.size() + 1 < quorum) {
+                    if (!toldWaiting) {
+                        toldWaiting = true;
+                        log.info("node {}: {} of {} configured nodes in the cluster; not serving until a majority has joined",
+                                self, peers.size() + 1, clusterSize);
+                    }
                     return;
                 }
                 armed = true;

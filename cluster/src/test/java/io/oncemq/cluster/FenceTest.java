@@ -1,11 +1,13 @@
 package io.oncemq.cluster;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -30,17 +32,81 @@ class FenceTest {
         }
     }
 
-    private List<Membership> threeNodes() throws IOException {
-        int[] ports = {FreePort.next(), FreePort.next(), FreePort.next()};
-        List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
-        String cluster = "fence-" + Long.toHexString(System.nanoTime());
-        List<Membership> nodes = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            Membership m = Membership.join(new ClusterOptions("f" + i, cluster, "127.0.0.1", ports[i], members));
+    private List<String> members;
+    private String cluster;
+
+    @BeforeEach
+    void addresses() throws IOException {
+        members = List.of("127.0.0.1:" + FreePort.next(), "127.0.0.1:" + FreePort.next(), "127.0.0.1:" + FreePort.next());
+        cluster = "fence-" + Long.toHexString(System.nanoTime());
+    }
+
+    /** Member f{i} of the three listed, joined now. */
+    private Membership join(int i) {
+        return join(i, members);
+    }
+
+    /** Member f{i}, joined now by the member list {@code list}. */
+    private Membership join(int i, List<String> list) {
+        String address = members.get(i);
+        Membership m = Membership.join(new ClusterOptions("f" + i, cluster, "127.0.0.1",
+                Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)), list));
+        synchronized (started) {
             started.add(m);
-            nodes.add(m);
         }
-        return nodes;
+        return m;
+    }
+
+    private List<Membership> threeNodes() {
+        return List.of(join(0), join(1), join(2));
+    }
+
+    /**
+     * E5 for a node that starts inside a minority (restarted by its supervisor during a partition): it serves
+     * nothing the majority may have taken over, and nodes started one by one serve once the second has joined.
+     */
+    @Test
+    void aNodeStartedWithoutAMajorityServesOnlyOnceASecondHasJoined() throws Exception {
+        CountDownLatch fenced = new CountDownLatch(1);
+        Fence fence = Fence.start(join(0), 3, fenced::countDown);
+        started.add(fence);
+        long rounds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Fence.CONFIRM_WAIT_MILLIS + 1_000);
+        while (System.nanoTime() < rounds) {
+            assertFalse(fence.serving(), "one of three configured nodes does not serve");
+            assertFalse(fenced.await(100, TimeUnit.MILLISECONDS), "nor is it fenced: it never served");
+        }
+        join(1);
+        long joined = System.nanoTime();
+        while (!fence.serving()) {
+            assertTrue(System.nanoTime() - joined < TimeUnit.SECONDS.toNanos(30), "serving once two of three are in the cluster");
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /**
+     * The same node once it can reach the others, which formed a cluster without it: Hazelcast merges its cluster
+     * into theirs, and it is fenced (its supervisor restarts it from its journal) rather than rejoining with what it held.
+     */
+    @Test
+    void aNodeThatFormedAClusterAloneIsFencedWhenItMergesIntoTheOthers() throws Exception {
+        // f0's first look for other clusters comes after f1 and f2 formed theirs; later looks every 3 s
+        Map<String, String> merge = Map.of("hazelcast.merge.first.run.delay.seconds", "12", "hazelcast.merge.next.run.delay.seconds", "3");
+        merge.forEach(System::setProperty);
+        try {
+            CountDownLatch fenced = new CountDownLatch(1);
+            Fence fence = Fence.start(join(0), 3, fenced::countDown); // f1 and f2 are not up: a cluster of its own
+            started.add(fence);
+            // they list only each other, so they form a cluster without f0; at once, so that neither is alone when f0 looks
+            List<String> others = members.subList(1, 3);
+            Thread second = new Thread(() -> join(2, others), "join-f2");
+            second.start();
+            join(1, others);
+            second.join(TimeUnit.SECONDS.toMillis(60));
+            assertTrue(fenced.await(60, TimeUnit.SECONDS), "f0 fenced as its cluster merged into f1's and f2's");
+            assertFalse(fence.serving());
+        } finally {
+            merge.keySet().forEach(System::clearProperty);
+        }
     }
 
     @Test
