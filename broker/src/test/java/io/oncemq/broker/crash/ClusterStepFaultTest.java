@@ -64,7 +64,7 @@ class ClusterStepFaultTest {
     final Closeables closeables = new Closeables();
 
     @Test
-    // the pom passes stepfault: false by default while it fails now and then (README); -Dstepfault=true or -Pchaos
+    // in the default suite (the pom passes stepfault=true); -Dstepfault=false leaves it out
     @EnabledIfSystemProperty(named = "oncemq.stepfault", matches = "true")
     void haltingAtEachHandshakeStepNeitherLosesNorDuplicatesQos2() throws Exception {
         int cap = 200_000; // the publisher stops after the last step, long before this
