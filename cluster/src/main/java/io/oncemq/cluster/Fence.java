@@ -92,7 +92,7 @@ public final class Fence implements AutoCloseable {
     static void configure(Config config) {
         // its own threads: the probe must be answered also while every call thread waits for a journal
         config.getExecutorConfig(EXECUTOR).setPoolSize(2);
-        config.getSerializationConfig().addDataSerializableFactory(FenceProbe.FACTORY,
+        config.getSerializationConfig().addDataSerializableFactory(FenceTask.FACTORY,
                 id -> id == GrantQuery.ID ? new GrantQuery() : new FenceProbe());
     }
 
