@@ -4,6 +4,11 @@ import io.oncemq.broker.crash.ClusterPauseTest.Outcome;
 import io.oncemq.broker.crash.ClusterPauseTest.Publisher;
 import io.oncemq.broker.crash.ClusterPauseTest.Subscriber;
 
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -46,8 +52,8 @@ final class PartitionRun {
     private PartitionRun(Path folder, Closeables closeables, String name) throws Exception {
         net = closeables.add(NetworkNamespaces.create(NODES)); // closed after the nodes
         // a subscriber away for the cut must not overflow its queue: no message may be dropped here; the clients
-        // come over the bridge, not from loopback
-        Path config = Files.writeString(folder.resolve("oncemq.yaml"), "max-queued: 200000\nallow-anonymous: true\n");
+        // come over the bridge, not from loopback; a node restarted inside a cut waits 5 s (not 60) in its lone cold start
+        Path config = Files.writeString(folder.resolve("oncemq.yaml"), "max-queued: 200000\nallow-anonymous: true\ncold-start-wait: 5\n");
         nodes = NodeJvms.startCluster(folder, closeables, net, NODES, CLUSTER_PORT, name, "--config", config.toString());
         ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
         closeables.add(pace::shutdownNow);
@@ -144,6 +150,48 @@ final class PartitionRun {
         int[] order = IntStream.concat(IntStream.of(victim), IntStream.range(0, NODES).filter(i -> i != victim)).toArray();
         stay.link.moveTo(deadline, order); // a session taken back by the restarted node
         flows(100, 90_000);
+    }
+
+    /**
+     * After a fence, the node restarted while still cut off (a supervisor during a partition), as after
+     * {@link #restartFenced} otherwise: alone, it must serve nothing (E5: the others serve its sessions now); once the
+     * cut is mended, Hazelcast merges its lone cluster into theirs and it must fence itself again on that merge. Then
+     * it is restarted into the cluster and {@link #stay} moved to it. Returns the milliseconds from the heal to that fence.
+     */
+    long restartInsideTheCut(int victim, Heal heal) throws Exception {
+        assertTrue(move.link.awaitConnected(60_000), () -> "the moving subscriber did not reconnect\n" + tails());
+        assertTrue(stay.link.awaitConnected(90_000), () -> "the staying subscriber did not reconnect\n" + tails());
+        flows(100, 90_000);
+        BrokerProcess node = nodes.get(victim);
+        // its lone cluster looks for the others every 3 s (30 s in production), so the merge comes soon after the heal
+        node.start(List.of("-Dhazelcast.merge.first.run.delay.seconds=3", "-Dhazelcast.merge.next.run.delay.seconds=3"));
+        assertTrue(node.awaitLog("not serving until a majority has joined", 10_000), () -> "alone, it said nothing of serving\n"
+                + node.tail());
+        assertNotServed(node);
+        heal.run();
+        long healed = System.nanoTime();
+        assertEquals(FENCED_EXIT_CODE, node.awaitExit(90_000), () -> "not fenced when its cluster merged into the others'\n"
+                + node.tail());
+        long fencedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed);
+        assertTrue(node.logLines("is merging into the cluster of the others").size() == 1, () -> "fenced otherwise\n" + node.tail());
+        node.start();
+        int[] order = IntStream.concat(IntStream.of(victim), IntStream.range(0, NODES).filter(i -> i != victim)).toArray();
+        stay.link.moveTo(deadline, order);
+        flows(100, 90_000);
+        return fencedAfter;
+    }
+
+    /** A client's CONNECT to the node gets no CONNACK: its connection is closed unanswered. */
+    private static void assertNotServed(BrokerProcess node) {
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setConnectionTimeout(10);
+        options.setCleanSession(true);
+        try (MqttClient c = new MqttClient("tcp://" + node.host() + ":" + node.port(), "cut-probe", new MemoryPersistence())) {
+            assertThrows(MqttException.class, () -> c.connect(options), () -> "a node alone out of three answered a CONNECT\n"
+                    + node.tail());
+        } catch (MqttException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Mends a cut. */
