@@ -72,8 +72,16 @@ final class Admission {
         });
     }
 
-    /** A logged-in client's will topic and the connection limit; true if the connection now counts towards max-connections. */
+    /**
+     * Whether this node serves now, a logged-in client's will topic and the connection limit; true if the connection
+     * now counts towards max-connections.
+     */
     boolean opens(TopicAccess access) {
+        if (!node.quorum()) {
+            // before the claim: a node no majority confirms takes no session from another (E4); its fence drops the CONNACK too
+            unavailable("this node is not serving: no majority of its cluster confirms it");
+            return false;
+        }
         boolean v5 = connection.v5();
         MqttWill will = endpoint.will();
         if (will != null && will.isWillFlag() && !access.mayWrite(will.getWillTopic())) {

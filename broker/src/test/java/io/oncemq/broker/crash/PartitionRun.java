@@ -181,8 +181,8 @@ final class PartitionRun {
         return fencedAfter;
     }
 
-    /** A client's CONNECT to the node gets no CONNACK: its connection is closed unanswered. */
-    private static void assertNotServed(BrokerProcess node) {
+    /** A client's CONNECT to the node is refused before its session is claimed, and no CONNACK leaves: the connection closes. */
+    private static void assertNotServed(BrokerProcess node) throws IOException, InterruptedException {
         MqttConnectOptions options = new MqttConnectOptions();
         options.setConnectionTimeout(10);
         options.setCleanSession(true);
@@ -192,6 +192,7 @@ final class PartitionRun {
         } catch (MqttException e) {
             throw new IllegalStateException(e);
         }
+        assertTrue(node.awaitLog("client cut-probe: CONNECT refused", 10_000), () -> "the CONNECT was not refused\n" + node.tail());
     }
 
     /** Mends a cut. */
