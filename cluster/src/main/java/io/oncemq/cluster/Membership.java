@@ -1,8 +1,9 @@
 package io.oncemq.cluster;
 
+import com.hazelcast.cluster.InitialMembershipEvent;
+import com.hazelcast.cluster.InitialMembershipListener;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
-import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -43,6 +44,8 @@ public final class Membership implements AutoCloseable {
     private final List<Consumer<String>> leaveListeners = new CopyOnWriteArrayList<>();
     /** The member id of each node's last life that ended, by node name. */
     private final Map<String, String> departed = new ConcurrentHashMap<>();
+    /** The member id of each node's last life this node saw in the cluster (at its join, or joining later), by node name. */
+    private final Map<String, String> seen = new ConcurrentHashMap<>();
 
     private Membership(HazelcastInstance hazelcast, String nodeName) {
         this.hazelcast = hazelcast;
@@ -52,9 +55,15 @@ public final class Membership implements AutoCloseable {
     /** Starts the member and returns once it has joined (or formed) the cluster; blocks: call it off any event loop. */
     public static Membership join(ClusterOptions options) {
         Membership m = new Membership(Hazelcast.newHazelcastInstance(config(options)), options.nodeName());
-        m.hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+        m.hazelcast.getCluster().addMembershipListener(new InitialMembershipListener() {
+            @Override
+            public void init(InitialMembershipEvent e) {
+                e.getMembers().forEach(member -> m.seen.put(name(member), member.getUuid().toString()));
+            }
+
             @Override
             public void memberAdded(MembershipEvent e) {
+                m.seen.put(name(e.getMember()), e.getMember().getUuid().toString());
                 log.info("cluster {}: node {} joined; members {}", options.clusterName(), name(e.getMember()), m.nodes());
                 tell(m.joinListeners, name(e.getMember()));
             }
@@ -151,6 +160,12 @@ public final class Membership implements AutoCloseable {
      * life, and what was adopted from its earlier one says nothing about where its later sessions went.
      */
     public String departedLife(String node) {
+        String last = seen.get(node);
+        if (last != null && !last.equals(lifeOf(node))) {
+            // gone from the member list (or there in a new life) before its leave event reached this node: a claim
+            // or forward in between must not take an adoption of an earlier life for one of this life
+            return last;
+        }
         return departed.get(node);
     }
 

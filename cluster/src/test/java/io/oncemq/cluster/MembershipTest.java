@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.BooleanSupplier;
 
@@ -56,5 +57,48 @@ class MembershipTest {
         b.close();
         started.remove(b);
         await(a, () -> a.nodes().equals(List.of("a")), "b to leave");
+    }
+
+    /**
+     * A node's life that ended is known as soon as the node is out of the member list, before its leave event is
+     * handled here: a claim in between took an adoption of the node's earlier life for one of this life and served
+     * a client an empty session (a 1,000-kill run: 1 duplicated, 18 lost).
+     */
+    @Test
+    void theLifeThatEndedIsKnownBeforeTheLeaveEventIsHandled() throws Exception {
+        int[] ports = {FreePort.next(), FreePort.next(), FreePort.next()};
+        List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
+        Membership a = join("a", ports[0], members);
+        Membership b = join("b", ports[1], members);
+        Membership c = join("c", ports[2], members);
+        await(a, () -> a.nodes().size() == 3, "three members");
+        String lifeOfC = a.lifeOf("c");
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        a.onLeave(node -> {
+            if (node.equals("b")) {
+                holding.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS); // a's membership events wait behind this one
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        try {
+            b.close();
+            started.remove(b);
+            assertTrue(holding.await(30, TimeUnit.SECONDS), "b's leave reached a");
+            c.close();
+            started.remove(c);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (a.isMember("c")) {
+                assertTrue(System.nanoTime() < until, "c out of a's member list");
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            assertEquals(lifeOfC, a.departedLife("c"), "c's ended life, with its leave event still queued");
+        } finally {
+            release.countDown();
+        }
     }
 }
