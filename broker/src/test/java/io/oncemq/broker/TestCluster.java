@@ -46,6 +46,8 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback {
         for (int i = 0; i < size; i++) {
             start(i);
         }
+        // the first nodes serve once a majority is in (with three or more); the last start may return before they know it
+        Await.until(() -> nodes.stream().allMatch(Node::ready), Duration.ofSeconds(30), "every node ready");
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -117,6 +118,7 @@ public final class Fence implements AutoCloseable {
                 f.fence("its cluster, formed without a majority, is merging into the cluster of the others (a partition healed)");
             }
         });
+        membership.onJoin(node -> f.tickSoon()); // a node waiting for a majority serves once it has one, not at the next tick
         f.tick(); // here: a node that joined a majority serves from its first moment, with no gap before the ticker's first run
         // with a fixed delay: after a pause the missed ticks do not run in a burst
         f.ticker.scheduleWithFixedDelay(f::tick, PROBE_MILLIS, PROBE_MILLIS, TimeUnit.MILLISECONDS);
@@ -126,6 +128,14 @@ public final class Fence implements AutoCloseable {
     /** Whether this node may serve now: write to clients, call and answer other nodes. */
     public boolean serving() {
         return System.nanoTime() - deadline < 0;
+    }
+
+    private void tickSoon() {
+        try {
+            ticker.execute(this::tick);
+        } catch (RejectedExecutionException closed) {
+            // the node is stopping: nothing to serve
+        }
     }
 
     private void tick() {
