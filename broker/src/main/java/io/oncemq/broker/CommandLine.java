@@ -12,8 +12,8 @@ public final class CommandLine {
             + " [--password-file FILE] [--acl-file FILE] [--allow-anonymous true|false] [--http-port N]"
             + " [--tls-port N --tls-cert PEM --tls-key PEM [--tls-client-ca PEM] [--tls-client-auth none|request|require]]"
             + " [--ws-port N] [--wss-port N] [--shutdown-grace SECONDS]"
-            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME] [--cold-start-wait SECONDS]]"
-            + " [--node NAME --cluster-port M --kubernetes-service-dns NAME --cluster-size N [--cluster-name NAME] [--cold-start-wait SECONDS]]";
+            + " [--node NAME --cluster-port M --members host:port,... [--cluster-name NAME] [--cold-start-wait SECONDS] [--backup-count N]]"
+            + " [--node NAME --cluster-port M --kubernetes-service-dns NAME --cluster-size N [--cluster-name NAME] [--cold-start-wait SECONDS] [--backup-count N]]";
 
     private CommandLine() {
     }
@@ -48,7 +48,7 @@ public final class CommandLine {
                 case "--password-file" -> flags.put("password-file", value);
                 case "--acl-file" -> flags.put("acl-file", value);
                 case "--allow-anonymous" -> flags.put("allow-anonymous", value);
-                case "--cold-start-wait", "--kubernetes-service-dns", "--cluster-size" -> flags.put(flag.substring(2), value);
+                case "--cold-start-wait", "--kubernetes-service-dns", "--cluster-size", "--backup-count" -> flags.put(flag.substring(2), value);
                 case "--tls-port", "--ws-port", "--wss-port", "--tls-cert", "--tls-key", "--tls-client-ca", "--tls-client-auth" ->
                         flags.put(flag.substring(2), value);
                 case "--http-port" -> flags.put("http-port", value);

@@ -39,7 +39,8 @@ import java.util.TreeSet;
  * @param allowAnonymous        whether clients without a user name are accepted ({@code allow-anonymous}: true or false); null when not set:
  *                              from loopback addresses only without a password-file, never with one (as Mosquitto 2.0)
  * @param cluster               how to join a cluster ({@code members} or {@code kubernetes-service-dns} with {@code cluster-size},
- *                              {@code node}, {@code cluster-name}, {@code cluster-host}, {@code cluster-port}, {@code cold-start-wait});
+ *                              {@code node}, {@code cluster-name}, {@code cluster-host}, {@code cluster-port}, {@code cold-start-wait},
+ *                              {@code backup-count});
  *                              null without {@code members} or {@code kubernetes-service-dns}: a single node, no Hazelcast at all
  * @param listeners             the TLS, WebSocket and secure WebSocket listeners, each off unless its port is set
  *                              ({@code tls-port}, {@code ws-port}, {@code wss-port}: a port number, 0 for any free one,
@@ -67,7 +68,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             "max-topic-levels", "max-subscriptions", "max-keep-alive",
             "password-file", "acl-file", "allow-anonymous",
             "node", "cluster-name", "cluster-host", "cluster-port", "members",
-            "kubernetes-service-dns", "cluster-size", "cold-start-wait",
+            "kubernetes-service-dns", "cluster-size", "cold-start-wait", "backup-count",
             "tls-port", "ws-port", "wss-port", "tls-cert", "tls-key", "tls-client-ca", "tls-client-auth",
             "tls-use-cn-as-username",
             "http-port", "http-host", "admin-token", "sys-interval",
@@ -177,11 +178,16 @@ public record Config(int port, String host, Path dataDir, Durability durability,
             String host = text("cluster-host", "127.0.0.1");
             int port = intIn("cluster-port", 5701, 1, 65535, "a port number 1-65535");
             String name = text("node", host + ":" + port);
+            if (name.contains(",")) { // lists of node names are comma-separated (the holders of a journal's copies)
+                throw new ConfigException("key 'node' has value '" + name + "': expected a name without ','");
+            }
             String clusterName = text("cluster-name", "oncemq");
             int coldStartWait = intIn("cold-start-wait", ClusterOptions.COLD_START_WAIT_SECONDS, 0, 3600, "seconds, 0-3600");
+            int backups = intIn("backup-count", ClusterOptions.BACKUP_COUNT, 1, ClusterOptions.MAX_BACKUP_COUNT,
+                    "a number of copies 1-" + ClusterOptions.MAX_BACKUP_COUNT);
             KubernetesDiscovery kubernetes = kubernetes(list != null);
             if (kubernetes != null) {
-                return new ClusterOptions(name, clusterName, host, port, List.of(), coldStartWait, kubernetes);
+                return new ClusterOptions(name, clusterName, host, port, List.of(), coldStartWait, kubernetes, backups);
             }
             if (list == null) {
                 return null;
@@ -204,7 +210,7 @@ public record Config(int port, String host, Path dataDir, Durability durability,
                 }
                 members.add(m);
             }
-            return new ClusterOptions(name, clusterName, host, port, members, coldStartWait);
+            return new ClusterOptions(name, clusterName, host, port, members, coldStartWait, null, backups);
         }
 
         /**

@@ -76,6 +76,24 @@ class ConfigTest {
     }
 
     @Test
+    void theBackupCountIsOneUnlessSetAndBoundedByWhatHazelcastKeeps() {
+        String[] cluster = {"--node", "n1", "--cluster-port", "5801", "--members", "127.0.0.1:5801,127.0.0.1:5802"};
+        assertEquals(1, CommandLine.parse(cluster).cluster().backupCount());
+        String[] two = java.util.stream.Stream.concat(java.util.Arrays.stream(cluster), java.util.stream.Stream.of("--backup-count", "2"))
+                .toArray(String[]::new);
+        assertEquals(2, CommandLine.parse(two).cluster().backupCount());
+        for (String bad : List.of("0", "7", "two")) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(cluster), java.util.stream.Stream.of("--backup-count", bad))
+                    .toArray(String[]::new);
+            ConfigException e = assertThrows(ConfigException.class, () -> CommandLine.parse(args).cluster());
+            assertTrue(e.getMessage().startsWith("key 'backup-count' has value '" + bad + "'"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("expected a number of copies 1-6"), e.getMessage());
+        }
+        ConfigException e = assertThrows(ConfigException.class, () -> CommandLine.parse("--node", "a,b", "--members", "127.0.0.1:5801").cluster());
+        assertEquals("key 'node' has value 'a,b': expected a name without ','", e.getMessage());
+    }
+
+    @Test
     void kubernetesDiscoveryTakesTheServiceDnsNameAndTheClusterSizeInsteadOfMembers() {
         ClusterOptions c = CommandLine.parse(Map.of("ONCEMQ_CLUSTER_HOST", "10.1.0.7", "ONCEMQ_NODE", "oncemq-0"),
                 "--cluster-port", "5701", "--kubernetes-service-dns", "oncemq-headless.oncemq.svc.cluster.local", "--cluster-size", "3").cluster();

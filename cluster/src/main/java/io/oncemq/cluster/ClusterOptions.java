@@ -11,22 +11,41 @@ import java.util.List;
  * with {@code kubernetes} set and no members, Hazelcast's Kubernetes discovery.
  * {@code coldStartWaitSeconds}: how long a node restarting a whole cluster from its journal waits for the
  * configured members it has not seen yet before it decides the sessions without them.
+ * {@code backupCount}: on how many other nodes each node's journal and each entry of the cluster's maps are copied
+ * synchronously (fewer while the cluster has fewer other members).
  */
 public record ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members,
-                             int coldStartWaitSeconds, KubernetesDiscovery kubernetes) {
+                             int coldStartWaitSeconds, KubernetesDiscovery kubernetes, int backupCount) {
 
     /** The default {@code cold-start-wait}, seconds. */
     public static final int COLD_START_WAIT_SECONDS = 60;
+    /** The default {@code backup-count}. */
+    public static final int BACKUP_COUNT = 1;
+    /** The largest {@code backup-count}: Hazelcast keeps at most 6 backups of a map entry. */
+    public static final int MAX_BACKUP_COUNT = 6;
 
     public ClusterOptions {
         members = List.copyOf(members);
         if (kubernetes != null && !members.isEmpty()) {
             throw new IllegalArgumentException("a member list or Kubernetes discovery, not both");
         }
+        if (backupCount < 1 || backupCount > MAX_BACKUP_COUNT) {
+            throw new IllegalArgumentException("backup count " + backupCount + ": expected 1-" + MAX_BACKUP_COUNT);
+        }
+    }
+
+    public ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members,
+                          int coldStartWaitSeconds, KubernetesDiscovery kubernetes) {
+        this(nodeName, clusterName, host, port, members, coldStartWaitSeconds, kubernetes, BACKUP_COUNT);
     }
 
     public ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members, int coldStartWaitSeconds) {
         this(nodeName, clusterName, host, port, members, coldStartWaitSeconds, null);
+    }
+
+    /** These options with {@code backupCount} copies. */
+    public ClusterOptions withBackupCount(int count) {
+        return new ClusterOptions(nodeName, clusterName, host, port, members, coldStartWaitSeconds, kubernetes, count);
     }
 
     public ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members) {

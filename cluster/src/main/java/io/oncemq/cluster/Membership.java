@@ -6,6 +6,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -40,6 +41,7 @@ public final class Membership implements AutoCloseable {
 
     private final HazelcastInstance hazelcast;
     private final String nodeName;
+    private final int backupCount;
     private final List<Consumer<String>> joinListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> leaveListeners = new CopyOnWriteArrayList<>();
     /** The member id of each node's last life that ended, by node name. */
@@ -47,14 +49,15 @@ public final class Membership implements AutoCloseable {
     /** The member id of each node's last life this node saw in the cluster (at its join, or joining later), by node name. */
     private final Map<String, String> seen = new ConcurrentHashMap<>();
 
-    private Membership(HazelcastInstance hazelcast, String nodeName) {
+    private Membership(HazelcastInstance hazelcast, String nodeName, int backupCount) {
         this.hazelcast = hazelcast;
         this.nodeName = nodeName;
+        this.backupCount = backupCount;
     }
 
     /** Starts the member and returns once it has joined (or formed) the cluster; blocks: call it off any event loop. */
     public static Membership join(ClusterOptions options) {
-        Membership m = new Membership(Hazelcast.newHazelcastInstance(config(options)), options.nodeName());
+        Membership m = new Membership(Hazelcast.newHazelcastInstance(config(options)), options.nodeName(), options.backupCount());
         m.hazelcast.getCluster().addMembershipListener(new InitialMembershipListener() {
             @Override
             public void init(InitialMembershipEvent e) {
@@ -99,6 +102,8 @@ public final class Membership implements AutoCloseable {
             config.setProperty(merge, System.getProperty(merge, String.valueOf(MERGE_SEARCH_SECONDS)));
         }
         config.getMemberAttributeConfig().setAttribute(NODE, options.nodeName());
+        // owners, adoptions, copy holders, routes: each entry on as many other members as each journal (synchronously)
+        config.addMapConfig(new MapConfig("oncemq.*").setBackupCount(options.backupCount()).setAsyncBackupCount(0));
         NodeCalls.configure(config);
         Fence.configure(config);
         NetworkConfig network = config.getNetworkConfig().setPort(options.port()).setPortAutoIncrement(false);
@@ -141,17 +146,29 @@ public final class Membership implements AutoCloseable {
     }
 
     /**
-     * The node that keeps the copy of this node's state: the next name after this one in the sorted
-     * member list, or null for a node alone. Every node computes the same ring, so the copy of a node that
-     * dies is exactly where its successor looks.
+     * The nodes that keep copies of this node's journal: the {@code backup-count} names after this one in the sorted
+     * member list (fewer while the cluster has fewer other members; none for a node alone). Every node computes the
+     * same ring, so the copies of a node that dies are where its successors look, the first live one adopting it.
      */
-    public String buddy() {
+    public List<String> copyHolders() {
         List<String> names = new ArrayList<>(nodes());
-        if (names.size() < 2) {
-            return null;
-        }
         Collections.sort(names);
-        return names.get((names.indexOf(nodeName) + 1) % names.size());
+        int self = names.indexOf(nodeName);
+        List<String> holders = new ArrayList<>();
+        for (int i = 1; i <= Math.min(backupCount, names.size() - 1); i++) {
+            holders.add(names.get((self + i) % names.size()));
+        }
+        return holders;
+    }
+
+    /** The first of {@code names} that is in the cluster now, or null. */
+    public String firstMember(List<String> names) {
+        for (String n : names) {
+            if (isMember(n)) {
+                return n;
+            }
+        }
+        return null;
     }
 
     /**

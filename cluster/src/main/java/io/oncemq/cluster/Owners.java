@@ -6,6 +6,7 @@ import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
@@ -22,6 +23,7 @@ public final class Owners {
     private static final String MAP = "oncemq.owners";
     private static final String ADOPTED = "oncemq.adopted";
     private static final String COPIES = "oncemq.copies";
+    private static final String HOLDER_SEPARATOR = ",";
 
     private final IMap<String, String> owners;
     private final IMap<String, String> adopted;
@@ -40,27 +42,39 @@ public final class Owners {
                 membership.hazelcast().getMap(COPIES), membership.nodeName());
     }
 
-    /** This node holds the current copy of {@code node}'s journal (it just received its whole state). Blocks. */
-    public void holdCopyOf(String node) {
-        copies.set(node, self);
+    /**
+     * This node holds a current copy of {@code node}'s journal (it just received its whole state), as do the other
+     * {@code holders} (in the order they adopt: the first live one does). Blocks.
+     */
+    public void holdCopyOf(String node, List<String> holders) {
+        copies.set(node, String.join(HOLDER_SEPARATOR, holders));
     }
 
-    /** The node holding the current copy of {@code node}'s journal, or null. Blocks. */
-    public String copyHolder(String node) {
-        return copies.get(node);
+    /** The nodes holding the current copies of {@code node}'s journal, first adopter first; empty if none. Blocks. */
+    public List<String> copyHolders(String node) {
+        return holders(copies.get(node));
+    }
+
+    /** The nodes holding the current copies of {@code node}'s journal, first adopter first; empty if none. */
+    public CompletionStage<List<String>> copyHoldersOf(String node) {
+        return copies.getAsync(node).thenApply(Owners::holders);
+    }
+
+    private static List<String> holders(String value) {
+        return value == null || value.isEmpty() ? List.of() : List.of(value.split(HOLDER_SEPARATOR));
     }
 
     /**
-     * Blocks until the entry naming who holds {@code node}'s copy is removed or changed, or {@code also} is
-     * called, or the timeout passes; returns at once if it no longer names {@code holder}.
+     * Blocks until the entry naming who holds {@code node}'s copies no longer names {@code holders} (removed once
+     * adopted, or replaced), or {@code also} is called, or the timeout passes.
      */
-    public void awaitCopyReleased(String node, String holder, long timeoutSeconds, Consumer<Runnable> also)
+    public void awaitCopyReleased(String node, List<String> holders, long timeoutSeconds, Consumer<Runnable> also)
             throws InterruptedException {
         CountDownLatch changed = new CountDownLatch(1);
         UUID listener = copies.addEntryListener(new CopyChanged(changed), node, false);
         try {
             also.accept(changed::countDown);
-            if (holder.equals(copies.get(node))) {
+            if (holders.equals(copyHolders(node))) {
                 changed.await(timeoutSeconds, TimeUnit.SECONDS);
             }
         } finally {
@@ -79,16 +93,6 @@ public final class Owners {
         public void entryUpdated(EntryEvent<String, String> e) {
             changed.countDown();
         }
-    }
-
-    /** The node holding the current copy of {@code node}'s journal, or null. */
-    public CompletionStage<String> copyHolderOf(String node) {
-        return copies.getAsync(node);
-    }
-
-    /** Whether this node holds the current copy of {@code node}'s journal: the one to adopt it if it dies. Blocks. */
-    public boolean holdsCopyOf(String node) {
-        return self.equals(copies.get(node));
     }
 
     /**
@@ -169,9 +173,9 @@ public final class Owners {
         return adopted.getAsync(deadNode).thenApply(Adopter::parse);
     }
 
-    /** The dead node's copy here has been adopted: nothing is left to wait for. Blocks. */
-    public void copyAdopted(String node) {
-        copies.remove(node, self);
+    /** The dead node's copies named {@code holders} have been adopted (here): nothing is left to wait for. Blocks. */
+    public void copyAdopted(String node, List<String> holders) {
+        copies.remove(node, String.join(HOLDER_SEPARATOR, holders));
     }
 
     /** Makes this node the owner; completes with the node that owned the client id before (or null) and the epoch now. */

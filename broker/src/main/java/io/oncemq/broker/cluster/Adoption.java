@@ -1,5 +1,6 @@
 package io.oncemq.broker.cluster;
 
+import io.oncemq.broker.fault.FaultPoint;
 import io.oncemq.broker.journal.JournalBatcher;
 import io.oncemq.broker.session.Message;
 import io.oncemq.broker.session.PostOffice;
@@ -18,11 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What a dead node held lives on here, on its buddy (failover): its kept sessions whose client id nobody
+ * What a dead node held lives on here, on the first live holder of its copies (failover): its kept sessions whose client id nobody
  * claimed meanwhile are installed here from the copy, with queues, packet ids and receipts; receipts it had
  * not finished routing are routed once (E1, E3: receivers drop repeats); its clients' wills are published.
  * Sessions that a client already resumed on another node are handed to that node from the copy.
@@ -44,8 +48,16 @@ public final class Adoption {
     private final GroupReRoute groups;
     private final JournalBatcher home;
     private final Vertx vertx;
+    /** How often a holder that is not first checks whether the adoption it waits for is announced, or fell to it. */
+    private static final long STANDBY_CHECK_MILLIS = 1_000;
+    /** How long an adoption waits for those of dead holders ahead of this node. */
+    private static final long AHEAD_WAIT_NANOS = 30_000_000_000L;
+    /** {@link #take}: not installed here. */
+    private static final long MOVED_ON = -2;
     /** Dead nodes being adopted here, until the adoption is announced. */
-    private final java.util.Map<String, CompletableFuture<Void>> installing = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Void>> installing = new ConcurrentHashMap<>();
+    /** Copies of dead nodes kept here while a holder listed before this node adopts them. */
+    private final Map<String, Standby> standing = new ConcurrentHashMap<>();
 
     public Adoption(Replicas replicas, Membership membership, Owners owners, RouteTable routeTable, SessionRegistry sessions, PostOffice postOffice,
                     ForwardIntake intake, Takeover takeover, GroupReRoute groups, JournalBatcher home, Vertx vertx) {
@@ -63,21 +75,113 @@ public final class Adoption {
     }
 
     /**
-     * A node left the cluster: adopt what its copy holds, if this node keeps the current one. {@code life}: the
-     * life that ended (a restart under its name is another); {@code r}: the copy of it here when it left, or null.
+     * A node left the cluster: adopt what its copy holds, if this node keeps a current one and is the first live node
+     * among its holders; a later holder keeps its copy until that adoption is announced, and adopts in its stead if
+     * every holder before it leaves first (a double failure). {@code life}: the life that ended (a restart under its
+     * name is another); {@code r}: the copy of it here when it left, or null.
      */
     void nodeLeft(String node, String life, Replicas.Replica r) {
+        standing.keySet().forEach(this::reconsider); // the node may be the adopter-to-be of another dead node's copy
         if (r == null) {
             log.info("node {} left: no copy of it here", node);
             return;
         }
-        CompletableFuture<Void> adopting = new CompletableFuture<>();
-        vertx.<List<Reserved>>executeBlocking(() -> {
-            if (!owners.holdsCopyOf(node)) {
-                log.info("node {} left: its current copy is on node {}, not here", node, owners.copyHolder(node));
-                replicas.forget(node, r); // an older copy: the node moved on to another buddy since
+        vertx.executeBlocking(() -> {
+            List<String> holders = owners.copyHolders(node);
+            if (!holders.contains(membership.nodeName())) {
+                log.info("node {} left: its current copies are on {}, not here", node, holders);
+                replicas.forget(node, r); // an older copy: the node moved on to other holders since
                 return null;
             }
+            String first = membership.firstMember(holders);
+            if (!membership.nodeName().equals(first)) {
+                log.info("node {} left: node {} adopts it; this node keeps its copy until that adoption is announced", node, first);
+                standing.put(node, new Standby(life, r, holders));
+                vertx.setTimer(STANDBY_CHECK_MILLIS, id -> reconsider(node));
+                return null;
+            }
+            return holders;
+        }, false).onSuccess(holders -> {
+            if (holders != null) {
+                adoptAfter(node, life, r, holders, System.nanoTime() + AHEAD_WAIT_NANOS);
+            }
+        }).onFailure(t -> log.error("node {} left: deciding who adopts it failed", node, t));
+    }
+
+    /** A copy kept for a dead node whose earlier holder adopts it: released once announced, adopted here if that holder died. */
+    private record Standby(String life, Replicas.Replica copy, List<String> holders) {
+    }
+
+    private void reconsider(String node) {
+        Standby s = standing.get(node);
+        if (s == null) {
+            return;
+        }
+        vertx.executeBlocking(() -> {
+            if (!s.holders().equals(owners.copyHolders(node))) {
+                log.info("node {} left: its copy kept here is released (adopted elsewhere, or the node copies to others now)", node);
+                standing.remove(node, s);
+                replicas.forget(node, s.copy());
+                return false;
+            }
+            return membership.nodeName().equals(membership.firstMember(s.holders())) && standing.remove(node, s);
+        }, false).onComplete(ar -> {
+            if (ar.succeeded() && ar.result()) {
+                log.warn("node {} left and node(s) {}, which held its copy before this node, left too: adopting it here", node,
+                        ahead(s.holders()));
+                adoptAfter(node, s.life(), s.copy(), s.holders(), System.nanoTime() + AHEAD_WAIT_NANOS);
+            } else if (standing.get(node) == s) {
+                vertx.setTimer(STANDBY_CHECK_MILLIS, id -> reconsider(node));
+            }
+        });
+    }
+
+    /** The holders listed before this node: when it adopts, all of them have left. */
+    private List<String> ahead(List<String> holders) {
+        int self = holders.indexOf(membership.nodeName());
+        return self < 0 ? List.of() : holders.subList(0, self);
+    }
+
+    /**
+     * Adopts once every holder ahead of this node that died has been adopted in turn (or none of its own holders
+     * lives): one of them may have taken client ids of the node and made some durable before it died, and its own
+     * adopter then holds those (newer) sessions; what it took and did not make durable is taken from it here.
+     */
+    private void adoptAfter(String node, String life, Replicas.Replica r, List<String> holders, long deadline) {
+        List<String> ahead = ahead(holders);
+        if (ahead.isEmpty()) {
+            adopt(node, life, r, holders);
+            return;
+        }
+        vertx.executeBlocking(() -> {
+            Map<String, List<String>> theirs = new HashMap<>();
+            ahead.forEach(a -> theirs.put(a, owners.copyHolders(a)));
+            return theirs;
+        }, false).onSuccess(theirs -> awaitAdoptions(node, life, r, holders, theirs, deadline));
+    }
+
+    /** Adopts once the copy-holders entry of each dead holder ahead changed (its adoption announced) or names no live node. */
+    private void awaitAdoptions(String node, String life, Replicas.Replica r, List<String> holders, Map<String, List<String>> theirs,
+                                long deadline) {
+        List<String> ahead = ahead(holders);
+        vertx.executeBlocking(() -> ahead.stream().allMatch(a -> !theirs.get(a).equals(owners.copyHolders(a))
+                || membership.firstMember(theirs.get(a)) == null), false).onComplete(ar -> {
+            if (ar.succeeded() && ar.result()) {
+                adopt(node, life, r, holders);
+            } else if (System.nanoTime() > deadline) {
+                log.warn("node {} left: the adoptions of node(s) {} were not announced within {} s; adopting it now", node, ahead,
+                        AHEAD_WAIT_NANOS / 1_000_000_000L);
+                adopt(node, life, r, holders);
+            } else {
+                vertx.setTimer(STANDBY_CHECK_MILLIS / 5, id -> awaitAdoptions(node, life, r, holders, theirs, deadline));
+            }
+        });
+    }
+
+    private void adopt(String node, String life, Replicas.Replica r, List<String> holders) {
+        List<String> ahead = ahead(holders);
+        CompletableFuture<Void> adopting = new CompletableFuture<>();
+        vertx.<Taken>executeBlocking(() -> {
             // only now: forwards for the node wait for this install and are then routed here (ForwardSender); a
             // node that does not adopt would route them to none of its sessions
             installing.put(node, adopting);
@@ -90,27 +194,28 @@ public final class Adoption {
                 Promise<Void> installed = takeover.reserve(clientId);
                 long epoch = -1;
                 try {
-                    epoch = owners.takeFrom(clientId, node);
+                    epoch = take(clientId, node, ahead, replicas.locked(() -> r.state.epoch(clientId)));
                 } catch (RuntimeException e) {
                     log.warn("client {}: cannot take it over from node {} in the owners map ({}); installing it here anyway",
                             clientId, node, e.toString());
                 }
-                mine.add(new Reserved(clientId, installed, epoch));
+                if (epoch == MOVED_ON) {
+                    installed.tryComplete();
+                } else {
+                    mine.add(new Reserved(clientId, installed, epoch));
+                }
             }
-            return mine;
-        }).onSuccess(mine -> {
-            if (mine != null) {
-                home.context().runOnContext(v -> {
-                    adopt(node, life, r, mine);
-                    adopting.complete(null);
-                });
-            }
-        })
-                .onFailure(t -> {
-                    log.error("node {} left: adopting its sessions failed", node, t);
-                    installing.remove(node, adopting);
-                    adopting.complete(null);
-                });
+            return new Taken(holders, mine);
+        }, false).onSuccess(taken -> {
+            home.context().runOnContext(v -> {
+                install(node, life, r, taken);
+                adopting.complete(null);
+            });
+        }).onFailure(t -> {
+            log.error("node {} left: adopting its sessions failed", node, t);
+            installing.remove(node, adopting);
+            adopting.complete(null);
+        });
     }
 
     /**
@@ -133,19 +238,44 @@ public final class Adoption {
         }
     }
 
-    private void adopt(String node, String life, Replicas.Replica r, List<Reserved> mine) {
+    /** The sessions taken from a dead node's copy, and the holders of its copies then (released once announced). */
+    private record Taken(List<String> holders, List<Reserved> mine) {
+    }
+
+    /**
+     * The id's owners-map entry moves here from the dead node, or from a holder ahead of this node that took it and
+     * died; returns the epoch here, -1 if a live node claimed it from the dead node meanwhile (it gets the session
+     * from here by a hand-over), or {@link #MOVED_ON}.
+     */
+    private long take(String clientId, String node, List<String> ahead, long copyEpoch) {
+        long epoch = owners.takeFrom(clientId, node);
+        for (int i = 0; epoch < 0 && i < ahead.size(); i++) {
+            epoch = owners.takeFrom(clientId, ahead.get(i)); // it took the id, and died before its copies held the session
+            if (epoch >= 0) {
+                log.info("client {}: taken over from node {}, which died while adopting node {}", clientId, ahead.get(i), node);
+            }
+        }
+        if (epoch < 0 && !ahead.isEmpty() && owners.owner(clientId).epoch() > copyEpoch + 1) {
+            return MOVED_ON; // a holder ahead took it and its copies held it: that holder's adopter serves it
+        }
+        return epoch;
+    }
+
+    private void install(String node, String life, Replicas.Replica r, Taken taken) {
         try {
-            install(node, life, r, mine);
+            installTaken(node, life, r, taken);
         } catch (RuntimeException e) {
             log.error("node {} left: adopting its sessions failed", node, e);
-            mine.forEach(Reserved::done); // connections waiting for them go on rather than hang
+            taken.mine().forEach(Reserved::done); // connections waiting for them go on rather than hang
         }
     }
 
-    private void install(String node, String life, Replicas.Replica r, List<Reserved> mine) {
+    private void installTaken(String node, String life, Replicas.Replica r, Taken taken) {
+        FaultPoint.ADOPTION_TAKEN.reach("of node " + node);
+        List<Reserved> mine = taken.mine();
         int[] counts = new int[3];
         replicas.locked(() -> {
-            intake.adoptLedger(r.state.acceptedForwards());
+            intake.adoptLedger(r.state.acceptedForwards(), r.state.sessions().keySet());
             home.counters().failover();
             // taken before the installs, which end the sessions in the copy and with them their receipts
             List<Message> unrouted = takeUnrouted(r);
@@ -190,7 +320,7 @@ public final class Adoption {
         // waits for this announcement
         home.whenJournaled(() -> vertx.executeBlocking(() -> {
             owners.adopted(node, life);
-            owners.copyAdopted(node);
+            owners.copyAdopted(node, taken.holders()); // the other holders drop their copies: this node's copies hold the sessions
             return null;
         }).onComplete(ar -> {
             if (ar.failed()) {

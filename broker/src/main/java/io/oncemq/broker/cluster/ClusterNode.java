@@ -221,19 +221,20 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /**
-     * A node restarting faster than the cluster noticed its death: its buddy is adopting what this node held
-     * before (it gives the copy up when done). That ends first, so that each session has one owner.
+     * A node restarting faster than the cluster noticed its death: the first live holder of its copies is adopting
+     * what this node held before (the entry naming the holders goes when done). That ends first, so that each
+     * session has one owner.
      */
     private void awaitAdoptionOfEarlierSelf() {
         String self = membership.nodeName();
-        String holder = owners.copyHolder(self);
-        if (holder == null || holder.equals(self) || !membership.isMember(holder)) {
-            return;
-        }
+        List<String> holders = owners.copyHolders(self);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADOPTION_WAIT_SECONDS);
         try {
-            // also over when the holder itself leaves: nobody adopts then
-            owners.awaitCopyReleased(self, holder, ADOPTION_WAIT_SECONDS,
-                    wake -> membership.onLeave(node -> { if (node.equals(holder)) wake.run(); }));
+            // also over when every holder left: nobody adopts then (checked each second)
+            while (membership.firstMember(holders.stream().filter(h -> !h.equals(self)).toList()) != null
+                    && holders.equals(owners.copyHolders(self)) && System.nanoTime() < deadline) {
+                owners.awaitCopyReleased(self, holders, 1, wake -> { });
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -309,9 +310,10 @@ public final class ClusterNode implements AutoCloseable {
         return membership.nodes();
     }
 
-    /** The node that keeps this node's journal copy, or null when alone. */
-    public String buddy() {
-        return membership.buddy();
+    /** The nodes that keep copies of this node's journal, comma-separated, first adopter first; null when alone. */
+    public String copyHolders() {
+        java.util.List<String> holders = membership.copyHolders();
+        return holders.isEmpty() ? null : String.join(",", holders);
     }
 
     /** Forward requests sent to other nodes so far (one per loop turn and target node). */
@@ -319,7 +321,7 @@ public final class ClusterNode implements AutoCloseable {
         return forwarding == null ? 0 : forwarding.batches();
     }
 
-    /** The journal copy to the buddy: requests sent and acknowledged, and their total round-trip time. */
+    /** The journal copies to the holders: requests sent, rounds acknowledged, and their total round-trip time. */
     public ReplicatedJournal copy() {
         return journal;
     }

@@ -13,9 +13,11 @@ import io.oncemq.journal.Record;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
+import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * Takes the messages other nodes forward here: each reaches each of this node's sessions once, however
@@ -185,12 +188,64 @@ public final class ForwardIntake implements NodeCalls.Service, PostOffice.Ledger
     }
 
     /**
-     * A dead node's copy is adopted here: the messages that node had taken from others count as taken by
-     * this node, since its sessions now live here with them.
+     * A dead node's copy is adopted here: the messages that node had taken from others count as taken by its
+     * sessions ({@code clientIds}), which now live here with them; not by this node's other sessions, nor by those
+     * of another dead node it adopts (a forward of the same message meant for that node's sessions still reaches them).
      */
-    public void adoptLedger(Map<String, LinkedHashSet<Long>> accepted) {
+    public void adoptLedger(Map<String, LinkedHashSet<Long>> accepted, Set<String> clientIds) {
+        Set<String> theirs = Set.copyOf(clientIds);
         synchronized (ledger) {
-            accepted.forEach((origin, ids) -> ids.forEach(id -> entries(origin).put(id, ALL)));
+            accepted.forEach((origin, ids) -> {
+                LinkedHashMap<Long, Set<String>> entries = entries(origin);
+                for (long id : ids) {
+                    Set<String> had = entries.get(id);
+                    if (had != ALL) {
+                        entries.put(id, new Adopted(theirs, had));
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * Ledger value of an id an adopted node had taken: its sessions (a set shared by all such entries) count as having
+     * it, as do those added here; as with {@link #ALL}, every shared subscription counts as having got it there.
+     */
+    private static final class Adopted extends AbstractSet<String> {
+        private final Set<String> heldThere;
+        private final Set<String> alsoHere = new HashSet<>(2);
+
+        Adopted(Set<String> heldThere, Set<String> had) {
+            this.heldThere = heldThere;
+            if (had != null) {
+                alsoHere.addAll(had);
+            }
+        }
+
+        @Override
+        public boolean contains(Object clientId) {
+            return heldThere.contains(clientId) || alsoHere.contains(clientId);
+        }
+
+        @Override
+        public boolean add(String clientId) {
+            return !heldThere.contains(clientId) && alsoHere.add(clientId);
+        }
+
+        /** Only what was added here: a session of the adopted node keeps counting (as under {@link #ALL}). */
+        @Override
+        public boolean remove(Object clientId) {
+            return alsoHere.remove(clientId);
+        }
+
+        @Override
+        public Iterator<String> iterator() {
+            return Stream.concat(heldThere.stream(), alsoHere.stream()).iterator();
+        }
+
+        @Override
+        public int size() {
+            return heldThere.size() + alsoHere.size();
         }
     }
 
@@ -214,7 +269,7 @@ public final class ForwardIntake implements NodeCalls.Service, PostOffice.Ledger
     public boolean groupHas(String origin, long originId, String group) {
         synchronized (ledger) {
             Set<String> got = entries(origin).get(originId);
-            return got == ALL || (got != null && !got.isEmpty() && postOffice.groupMemberAmong(group, got));
+            return got == ALL || got instanceof Adopted || (got != null && !got.isEmpty() && postOffice.groupMemberAmong(group, got));
         }
     }
 

@@ -24,7 +24,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private static final Logger log = LoggerFactory.getLogger(ForwardSender.class);
     private static final long RETRY_MILLIS = 200;
     private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
-    /** How long forwards for a dead node wait for its buddy to adopt its sessions. */
+    /** How long forwards for a dead node wait for a holder of its copy to adopt its sessions. */
     private static final long ADOPTION_WAIT_NANOS = 60_000_000_000L;
     /** Redirects of one batch sent on at once; later ones wait {@link #RETRY_MILLIS} (a session moving back and forth). */
     private static final int HOPS_BEFORE_PAUSE = 3;
@@ -43,12 +43,11 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
     private volatile ForwardIntake self;
     private volatile Adoption adoption;
     /**
-     * Who held each departed node's copy when it left (its adopter to be), by node name: {@link #NOBODY} if nobody,
-     * {@link #READING} until the owners map answered.
+     * Who held each departed node's copies when it left (its adopter to be is the first live one), by node name; an
+     * empty list if nobody, absent ({@code READING}) until the owners map answered.
      */
-    private final Map<String, String> heldAtDeparture = new ConcurrentHashMap<>();
-    private static final String NOBODY = "";
-    private static final String READING = "?";
+    private final Map<String, List<String>> heldAtDeparture = new ConcurrentHashMap<>();
+    private static final List<String> READING = List.of("?");
 
     public ForwardSender(NodeCalls calls, Membership membership, Owners owners, Vertx vertx) {
         this.calls = calls;
@@ -57,8 +56,8 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         this.vertx = vertx;
         membership.onLeave(node -> {
             heldAtDeparture.put(node, READING);
-            owners.copyHolderOf(node).whenComplete((holder, e) ->
-                    heldAtDeparture.replace(node, READING, e != null || holder == null ? NOBODY : holder));
+            owners.copyHoldersOf(node).whenComplete((holders, e) ->
+                    heldAtDeparture.replace(node, READING, e != null ? List.of() : holders));
         });
     }
 
@@ -130,7 +129,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
 
     /**
      * Sends to {@code target} what was meant for {@code a.node()}. A node that died after the batch was made
-     * had its sessions adopted by its buddy: the batch goes there instead, also if the node is back by now
+     * had its sessions adopted by a holder of its copy: the batch goes there instead, also if the node is back by now
      * (its sessions are not); the adopter drops repeats.
      */
     private void attempt(Attempt a, String target, long deadline) {
@@ -227,8 +226,8 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
 
     /** Whether a live node held {@code node}'s copy when it last left here (or the owners map has not said yet). */
     private boolean adoptionPending(String node) {
-        String holder = heldAtDeparture.get(node);
-        return READING.equals(holder) || (holder != null && !holder.isEmpty() && !holder.equals(node) && membership.isMember(holder));
+        List<String> holders = heldAtDeparture.get(node);
+        return holders == READING || (holders != null && holders.stream().anyMatch(h -> !h.equals(node) && membership.isMember(h)));
     }
 
     /** The batch's node is dead, or restarted since the batch was routed: the sessions it was for are not there. */

@@ -7,15 +7,16 @@ import io.oncemq.journal.Record;
 import io.oncemq.journal.RecordCodec;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The copies of other nodes' journals this node keeps as their buddy, in memory: each the live state its
- * node's journal describes, updated batch by batch in order. When such a node dies, this node adopts
- * what the copy holds ({@link Adoption}).
+ * The copies of other nodes' journals this node keeps as one of their copy holders, in memory: each the live
+ * state its node's journal describes, updated batch by batch in order. When such a node dies, the first live
+ * holder adopts what its copy holds ({@link Adoption}).
  */
 public final class Replicas implements NodeCalls.Service {
 
@@ -44,6 +45,8 @@ public final class Replicas implements NodeCalls.Service {
         ByteBuffer in = ByteBuffer.wrap(request);
         byte kind = in.get();
         long seq = in.getLong();
+        byte[] names = new byte[in.getShort()];
+        in.get(names);
         String node = caller.substring(0, caller.lastIndexOf('/'));
         boolean fresh = kind == ReplicatedJournal.RESET;
         synchronized (this) {
@@ -64,7 +67,8 @@ public final class Replicas implements NodeCalls.Service {
             }
         }
         if (fresh) {
-            owners.holdCopyOf(node); // from now on this copy is the one to adopt, not an older one elsewhere
+            // from now on these copies are the ones to adopt, not older ones elsewhere
+            owners.holdCopyOf(node, List.of(new String(names, StandardCharsets.UTF_8).split(",")));
         }
         return CompletableFuture.completedFuture(DONE);
     }

@@ -12,18 +12,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * This node's journal, copied to its buddy node (E2): a batch is durable once it is on this node's journal
- * and the buddy acknowledged it. Batches go to the buddy in journal order, one request in flight, later
- * batches gathered into the next request: at most one Hazelcast operation per batch. A new buddy (a member
- * joined or left) first gets the whole live state. A node alone copies nothing.
+ * This node's journal, copied to its copy holders (E2): the {@code backup-count} nodes after this one in the ring
+ * ({@link Membership#copyHolders}). A batch is durable once it is on this node's journal and every holder
+ * acknowledged it. Batches go out in journal order, one round of requests in flight, later batches gathered into
+ * the next round: at most one Hazelcast operation per holder and batch. A new holder (a member joined or left), or
+ * any holder after a failed round, first gets the whole live state. A node alone copies nothing.
  */
 public final class ReplicatedJournal implements Journal {
 
@@ -44,7 +49,7 @@ public final class ReplicatedJournal implements Journal {
     private final ScheduledExecutorService retries;
     private final RecordCodec codec = new RecordCodec();
     private final AtomicLong requests = new AtomicLong();
-    /** Copy requests acknowledged and their total round-trip time (the replication latency the metrics show). */
+    /** Copy rounds every holder acknowledged and their total round-trip time (the replication latency the metrics show). */
     private final AtomicLong copied = new AtomicLong();
     private final AtomicLong copyNanos = new AtomicLong();
     private long sentAt;
@@ -52,10 +57,12 @@ public final class ReplicatedJournal implements Journal {
     private final JournalState mirror = new JournalState();
     private List<Pending> pending = new ArrayList<>();
     private boolean busy;
-    private String buddy;
+    /** The holders that acknowledged every round so far: they get the changes only. */
+    private final Set<String> synced = new HashSet<>();
+    /** Holders whose whole state failed to arrive last time: not logged again. */
+    private final Set<String> failedResets = new HashSet<>();
     private long seq;
     private long lastFailureLog;
-    private String lastResetTarget;
 
     public ReplicatedJournal(Journal local, NodeCalls calls, Membership membership) {
         this.local = local;
@@ -89,58 +96,86 @@ public final class ReplicatedJournal implements Journal {
 
     private synchronized void sendPending() {
         if (busy || pending.isEmpty()) {
-            return; // one request at a time: the buddy applies them in order
+            return; // one round at a time: each holder applies them in order
         }
-        String target = membership.buddy();
+        List<String> targets = membership.copyHolders();
         List<Pending> batch = pending;
         pending = new ArrayList<>();
-        if (target == null) {
-            buddy = null;
+        if (targets.isEmpty()) {
+            synced.clear();
             batch.forEach(p -> p.onDurable().run()); // a cluster of one: the journal is the only copy
             return;
         }
-        boolean reset = !target.equals(buddy);
-        List<Record> records = new ArrayList<>();
-        if (reset) {
-            records.addAll(mirror.snapshotRecords()); // includes every pending batch: the mirror has them
-            if (!target.equals(lastResetTarget)) {
-                log.info("journal copy: sending the whole state ({} records) to node {}", records.size(), target);
-                lastResetTarget = target;
-            }
-        } else {
-            batch.forEach(p -> records.addAll(p.records()));
-        }
-        codec.encode(records);
+        synced.retainAll(targets);
         long n = ++seq;
-        ByteBuffer body = ByteBuffer.allocate(9 + codec.length()).put(reset ? RESET : DELTA).putLong(n).put(codec.buffer(), 0, codec.length());
+        byte[] delta = null;
+        byte[] reset = null;
+        int resetRecords = 0;
+        for (String target : targets) {
+            if (synced.contains(target) && delta == null) {
+                List<Record> records = new ArrayList<>();
+                batch.forEach(p -> records.addAll(p.records()));
+                delta = body(DELTA, n, List.of(), records);
+            } else if (!synced.contains(target) && reset == null) {
+                // the mirror includes every pending batch; the holders named so that the first live one adopts
+                List<Record> whole = mirror.snapshotRecords();
+                resetRecords = whole.size();
+                reset = body(RESET, n, targets, whole);
+            }
+        }
         busy = true;
-        requests.incrementAndGet();
         sentAt = System.nanoTime();
-        calls.call(target, SERVICE, body.array()).whenComplete((ok, failure) -> acknowledged(target, batch, failure));
+        CompletableFuture<?>[] round = new CompletableFuture<?>[targets.size()];
+        for (int i = 0; i < round.length; i++) {
+            String target = targets.get(i);
+            boolean whole = !synced.contains(target);
+            if (whole && failedResets.add(target)) {
+                log.info("journal copy: sending the whole state ({} records) to node {}", resetRecords, target);
+            }
+            requests.incrementAndGet();
+            round[i] = calls.call(target, SERVICE, whole ? reset : delta).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    logFailure(target, failure);
+                }
+            });
+        }
+        CompletableFuture.allOf(round).whenComplete((ok, failure) -> acknowledged(targets, batch, failure));
     }
 
-    private synchronized void acknowledged(String target, List<Pending> batch, Throwable failure) {
+    private byte[] body(byte kind, long n, List<String> holders, List<Record> records) {
+        codec.encode(records);
+        byte[] names = String.join(",", holders).getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(11 + names.length + codec.length()).put(kind).putLong(n).putShort((short) names.length)
+                .put(names).put(codec.buffer(), 0, codec.length()).array();
+    }
+
+    private synchronized void logFailure(String target, Throwable failure) {
+        long now = System.nanoTime();
+        if (now - lastFailureLog > LOG_INTERVAL_NANOS) {
+            lastFailureLog = now;
+            log.warn("journal copy to node {} failed ({}); sending the whole state again", target, failure.toString());
+        }
+    }
+
+    private synchronized void acknowledged(List<String> targets, List<Pending> batch, Throwable failure) {
         busy = false;
         if (failure != null) {
-            long now = System.nanoTime();
-            if (now - lastFailureLog > LOG_INTERVAL_NANOS) {
-                lastFailureLog = now;
-                log.warn("journal copy to node {} failed ({}); sending the whole state again", target, failure.toString());
-            }
-            buddy = null;
+            // a holder that applied this round would apply its changes twice if sent them again: all start afresh
+            synced.clear();
             batch.addAll(pending);
             pending = batch;
             retries.schedule(this::sendPending, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
-        buddy = target;
+        synced.addAll(targets);
+        failedResets.clear();
         copyNanos.addAndGet(System.nanoTime() - sentAt);
         copied.incrementAndGet();
         batch.forEach(p -> p.onDurable().run());
         sendPending();
     }
 
-    /** Copy requests the buddy acknowledged so far. */
+    /** Copy rounds every holder acknowledged so far. */
     public long copied() {
         return copied.get();
     }
@@ -150,7 +185,7 @@ public final class ReplicatedJournal implements Journal {
         return copyNanos.get();
     }
 
-    /** Copy requests sent so far (one per gathered group of journal batches). */
+    /** Copy requests sent so far (one per holder and gathered group of journal batches). */
     public long requests() {
         return requests.get();
     }

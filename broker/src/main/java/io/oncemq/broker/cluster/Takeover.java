@@ -147,7 +147,7 @@ public final class Takeover implements NodeCalls.Service {
                 log.info("client {}: was served by node {}; taking its session over", clientId, previous);
                 fetch(moving, previous, System.nanoTime() + ADOPTION_WAIT_NANOS);
             } else {
-                // dead, maybe not yet noticed here: its buddy adopts (or adopted) its sessions; that node hands this one on
+                // dead, maybe not yet noticed here: a holder of its copy adopts (or adopted) its sessions; that node hands this one on
                 log.info("client {}: was served by node {}, which is gone; taking its session over from its copy", clientId, previous);
                 fetchFromAdopter(moving, previous, System.nanoTime() + ADOPTION_WAIT_NANOS);
             }
@@ -207,14 +207,14 @@ public final class Takeover implements NodeCalls.Service {
         }
     }
 
-    /** The node that served the client id died: its copy is adopted by its buddy, which hands the session on. */
+    /** The node that served the client id died: its copy is adopted by a holder, which hands the session on. */
     private void fetchFromAdopter(Moving m, String dead, long deadline) {
         // only an adoption of its last life holds the session: an earlier one's adopter would answer with nothing
         owners.adopterOf(dead).thenApply(a -> a != null && a.of(membership.departedLife(dead)) ? a.node() : null)
-                .thenCombine(owners.copyHolderOf(dead), (adopter, holder) -> new String[]{adopter, holder})
+                .thenCombine(owners.copyHoldersOf(dead), (adopter, holders) -> new String[]{adopter, membership.firstMember(holders)})
                 .whenComplete((found, failure) -> m.loop.context().runOnContext(v -> {
             String adopter = failure == null ? found[0] : null;
-            String holder = failure == null ? found[1] : null;
+            String holder = failure == null ? found[1] : null; // the first live one: the adopter to be
             if (membership.nodeName().equals(adopter)) {
                 // the adoption installed every session of the copy here, this one too, and forwards for the dead node
                 // have reached it since: a second install from the copy would replace it with an older state
@@ -222,8 +222,8 @@ public final class Takeover implements NodeCalls.Service {
                 afterInstall(m.clientId, m.loop, m.done);
             } else if (adopter != null && membership.isMember(adopter)) {
                 fetch(m, adopter, System.nanoTime() + ADOPTION_WAIT_NANOS);
-            } else if (failure == null && (holder == null || !membership.isMember(holder))) {
-                // its copy died with it (or it never had one): the session is on its journal alone, until it restarts
+            } else if (failure == null && holder == null) {
+                // its copies died with it (or it never had one): the session is on its journal alone, until it restarts
                 m.giveUp("node " + dead + " died and no live node holds a copy of its sessions");
             } else if (System.nanoTime() < deadline) {
                 vertx.setTimer(200, id -> fetchFromAdopter(m, dead, deadline));
@@ -247,7 +247,7 @@ public final class Takeover implements NodeCalls.Service {
                     if (failure == null) {
                         m.arrived(bytes, from);
                     } else if (!membership.isMember(from)) {
-                        // it died while asked: its buddy adopts what it held, the session with it
+                        // it died while asked: a holder of its copy adopts what it held, the session with it
                         fetchFromAdopter(m, from, System.nanoTime() + ADOPTION_WAIT_NANOS);
                     } else if (System.nanoTime() < deadline) {
                         // still starting (its services not up yet), or slow: ask again rather than serve a second copy

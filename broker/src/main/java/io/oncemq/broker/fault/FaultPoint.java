@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * unarmed, every hook is a read of the constant {@link #ARMED} and costs nothing.
  *
  * <p>Steps on the publisher's node: {@link #RECEIPT_JOURNALED}, {@link #BEFORE_PUBREC}, {@link #PUBREL_ARRIVED};
- * on the subscriber's node: {@link #FORWARD_SENT}, {@link #BEFORE_PUBREL}, {@link #PUBCOMP_ARRIVED}.
+ * on the subscriber's node: {@link #FORWARD_SENT}, {@link #BEFORE_PUBREL}, {@link #PUBCOMP_ARRIVED}; on an adopter,
+ * {@link #ADOPTION_TAKEN}.
  */
 public enum FaultPoint {
 
@@ -34,7 +35,12 @@ public enum FaultPoint {
     /** On the subscriber's node: PUBREC(q) received and durable (journaled and copied); PUBREL(q) not yet written. */
     BEFORE_PUBREL,
     /** On the subscriber's node: PUBCOMP(q) arrived; nothing of it journaled. */
-    PUBCOMP_ARRIVED;
+    PUBCOMP_ARRIVED,
+    /**
+     * Not a handshake step: on the adopter of a dead node, its client ids are taken over in the owners map and the
+     * sessions are about to be installed from the copy, nothing of them journaled (a double failure mid-adoption).
+     */
+    ADOPTION_TAKEN;
 
     /** The JVM system property that arms one step: {@code STEP} or {@code STEP:N}. */
     public static final String PROPERTY = "oncemq.fault";

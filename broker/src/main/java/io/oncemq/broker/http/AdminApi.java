@@ -65,14 +65,14 @@ final class AdminApi {
         return p.future().timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
-    /** This node, its buddy and the members it sees. */
+    /** This node, the holders of its journal copies and the members it sees. */
     JsonObject cluster() {
         JsonArray members = new JsonArray();
         if (node.cluster() != null) {
             node.cluster().members().forEach(members::add);
         }
         return new JsonObject().put("node", node.nodeName()).put("clustered", node.cluster() != null)
-                .put("buddy", node.cluster() == null ? null : node.cluster().buddy()).put("members", members);
+                .put("copyHolders", node.cluster() == null ? null : node.cluster().copyHolders()).put("members", members);
     }
 
     /** On the session's loop. */

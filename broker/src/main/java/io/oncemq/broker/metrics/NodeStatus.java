@@ -38,7 +38,7 @@ public final class NodeStatus {
                 .put("ready", node.ready())
                 .put("uptimeSeconds", (System.currentTimeMillis() - node.startedAt()) / 1000)
                 .put("members", members)
-                .put("buddy", cluster == null ? null : cluster.buddy())
+                .put("copyHolders", cluster == null ? null : cluster.copyHolders())
                 .put("connections", node.connections() == null ? 0 : node.connections().open())
                 .put("sessions", sessions)
                 .put("queued", queued)

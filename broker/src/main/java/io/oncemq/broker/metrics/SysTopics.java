@@ -48,7 +48,7 @@ public final class SysTopics {
             String topic = path + e.getKey();
             Object v = e.getValue();
             if (v == null) {
-                continue; // no buddy for a node alone
+                continue; // no copy holders for a node alone
             } else if (v instanceof JsonObject o) {
                 publish(topic + "/", o);
             } else if (v instanceof JsonArray a && e.getKey().startsWith("messages")) {

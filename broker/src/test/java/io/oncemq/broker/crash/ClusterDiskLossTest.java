@@ -2,27 +2,20 @@ package io.oncemq.broker.crash;
 
 import io.oncemq.broker.crash.ClusterPauseTest.Publisher;
 import io.oncemq.broker.crash.ClusterPauseTest.Subscriber;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import static io.oncemq.broker.crash.ClusterPauseTest.awaitStreamPast;
 import static io.oncemq.broker.crash.ClusterPauseTest.flows;
 import static io.oncemq.broker.crash.ClusterPauseTest.tails;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterDiskLossTest {
 
     private static final int NODES = 3;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
     Path folder;
@@ -73,11 +65,7 @@ class ClusterDiskLossTest {
         List<Publisher> pubs = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
-            Publisher p = new Publisher(closeables.add(new Link(nodes, i, "disk-pub-" + i, CrashTest.WINDOW)), i, pace);
-            pubs.add(p);
-            Thread t = new Thread(p, "publisher-" + i);
-            threads.add(t);
-            t.start();
+            pubs.add(new Publisher(closeables.add(new Link(nodes, i, "disk-pub-" + i, CrashTest.WINDOW)), i, pace).startOn(threads));
         }
         flows(subs, 200, 60_000, nodes);
 
@@ -123,7 +111,7 @@ class ClusterDiskLossTest {
         awaitStreamPast(other, pubs.get(0), 60_000, nodes);
 
         ClusterPauseTest.Outcome o = ClusterPauseTest.stopAndCount(pubs, threads, subs, nodes);
-        Map<String, List<String>> holders = sessionHolders(nodes.subList(1, NODES), List.of("n2", "n3"));
+        Map<String, List<String>> holders = NodeJvms.sessionHolders(nodes.subList(1, NODES), List.of("n2", "n3"));
         System.out.printf("cluster disk loss test: n2 killed, its data folder deleted, adopted by n3 after %.1f s, restarted "
                 + "empty (disk-sub-home took its session back there with %s queued), then n1 killed and adopted by the rejoined "
                 + "n2; sessions held %s; QoS 2: messages %d to %d subscribers, lost %d, duplicated %d%n", adoptedAfter, homeQueue,
@@ -131,45 +119,7 @@ class ClusterDiskLossTest {
         o.assertExactlyOnce();
         // E4/E5: every client's session lives on exactly one live node, never on two (a stale copy left behind) or none
         List<String> clients = List.of("disk-pub-0", "disk-pub-1", "disk-pub-2", "disk-sub-home", "disk-sub-move", "disk-sub-other");
-        for (String c : clients) {
-            List<String> held = holders.getOrDefault(c, List.of());
-            List<String> serving = held.stream().filter(h -> !h.contains(">")).toList();
-            assertEquals(1, serving.size(), () -> c + " held by " + held + "\n" + tails(nodes));
-            // a session that moved on may still relay for 10 s, only towards the node that holds it now
-            assertTrue(held.stream().allMatch(h -> !h.contains(">") || h.endsWith(">" + serving.get(0))),
-                    () -> c + " held by " + held + "\n" + tails(nodes));
-        }
+        NodeJvms.assertOneHolderEach(clients, holders, () -> tails(nodes));
         assertTrue(holders.get("disk-sub-home").contains("n2"), "disk-sub-home connects to n2 only");
-    }
-
-    /** Waits until {@code sub} got a number of {@code pub}'s stream handed over after now: the stream goes on. */
-    private static void awaitStreamPast(Subscriber sub, Publisher pub, long timeoutMillis, List<BrokerProcess> nodes)
-            throws InterruptedException {
-        int next = pub.handedOver + 1;
-        assertTrue(sub.awaitNumber(pub.index, next, timeoutMillis),
-                () -> "publisher " + pub.index + "'s number " + next + " did not arrive\n" + tails(nodes));
-    }
-
-    /**
-     * Which of these nodes hold a session (connected or kept) of each client id, from each node's admin API; a session
-     * that moved on and still relays for 10 s counts as {@code node>newNode}.
-     */
-    private static Map<String, List<String>> sessionHolders(List<BrokerProcess> nodes, List<String> names) throws Exception {
-        Map<String, List<String>> holders = new TreeMap<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            List<String> lines = nodes.get(i).logLines("HTTP listener on ");
-            String line = lines.get(lines.size() - 1); // this start's
-            String port = line.substring(line.indexOf("HTTP listener on ")).replaceFirst("HTTP listener on [^:]+:(\\d+):.*", "$1");
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/clients"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r::body);
-            for (Object o : new JsonArray(r.body())) {
-                JsonObject session = (JsonObject) o;
-                String movedTo = session.getString("movedTo");
-                holders.computeIfAbsent(session.getString("clientId"), k -> new ArrayList<>())
-                        .add(movedTo == null ? names.get(i) : names.get(i) + ">" + movedTo);
-            }
-        }
-        return holders;
     }
 }

@@ -58,15 +58,9 @@ class ClusterPauseTest {
         Subscriber other = subscriber(nodes, 2, "pause-sub-other", 30, deadline);
         List<Subscriber> subs = List.of(stay, move, other);
         List<Publisher> pubs = new ArrayList<>();
-        for (int i = 0; i < NODES; i++) {
-            Link l = link(nodes, i, "pause-pub-" + i).keepAlive(i == 0 ? 2 : 30);
-            pubs.add(new Publisher(l, i, pace));
-        }
         List<Thread> threads = new ArrayList<>();
-        for (Publisher p : pubs) {
-            Thread t = new Thread(p, "publisher-" + p.index);
-            threads.add(t);
-            t.start();
+        for (int i = 0; i < NODES; i++) {
+            pubs.add(new Publisher(link(nodes, i, "pause-pub-" + i).keepAlive(i == 0 ? 2 : 30), i, pace).startOn(threads));
         }
         flows(subs, 200, 60_000, nodes);
 
@@ -166,6 +160,14 @@ class ClusterPauseTest {
             stopped = true;
         }
 
+        /** Starts publishing on a thread of its own, added to {@code threads}. */
+        Publisher startOn(List<Thread> threads) {
+            Thread t = new Thread(this, "publisher-" + index);
+            threads.add(t);
+            t.start();
+            return this;
+        }
+
         @Override
         public void run() {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
@@ -238,6 +240,14 @@ class ClusterPauseTest {
             assertTrue(s.awaitReceived(target, timeoutMillis),
                     () -> s.link.client().getClientId() + " got no traffic (" + s.received + " < " + target + ")\n" + tails(nodes));
         }
+    }
+
+    /** Waits until {@code sub} got a number of {@code pub}'s stream handed over after now: the stream goes on. */
+    static void awaitStreamPast(Subscriber sub, Publisher pub, long timeoutMillis, List<BrokerProcess> nodes)
+            throws InterruptedException {
+        int next = pub.handedOver + 1;
+        assertTrue(sub.awaitNumber(pub.index, next, timeoutMillis),
+                () -> "publisher " + pub.index + "'s number " + next + " did not arrive\n" + tails(nodes));
     }
 
     static String survivorTails(List<BrokerProcess> nodes, BrokerProcess except) {

@@ -2,13 +2,29 @@ package io.oncemq.broker.crash;
 
 import io.oncemq.broker.FreePorts;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A cluster of node JVMs n1..nK on free ports for the crash tests, and what they logged. */
 final class NodeJvms {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private NodeJvms() {
     }
@@ -83,5 +99,40 @@ final class NodeJvms {
     /** What each node logged about members, cold starts, hand-overs and adoptions, every start. */
     static String tails(List<BrokerProcess> nodes) {
         return BrokerProcess.logLinesMatching(nodes, "Takeover|Adoption|ForwardSender|ClusterNode|ColdStart|left;|joined;|connected|ERROR");
+    }
+
+    /**
+     * Which of these nodes hold a session (connected or kept) of each client id, from each node's admin API; a session
+     * that moved on and still relays for 10 s counts as {@code node>newNode}.
+     */
+    static Map<String, List<String>> sessionHolders(List<BrokerProcess> nodes, List<String> names) throws Exception {
+        Map<String, List<String>> holders = new TreeMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            List<String> lines = nodes.get(i).logLines("HTTP listener on ");
+            String line = lines.get(lines.size() - 1); // this start's
+            String port = line.substring(line.indexOf("HTTP listener on ")).replaceFirst("HTTP listener on [^:]+:(\\d+):.*", "$1");
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/clients"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r::body);
+            for (Object o : new JsonArray(r.body())) {
+                JsonObject session = (JsonObject) o;
+                String movedTo = session.getString("movedTo");
+                holders.computeIfAbsent(session.getString("clientId"), k -> new ArrayList<>())
+                        .add(movedTo == null ? names.get(i) : names.get(i) + ">" + movedTo);
+            }
+        }
+        return holders;
+    }
+
+    /** E4/E5: each client's session lives on exactly one live node, never on two (a stale copy left behind) or none. */
+    static void assertOneHolderEach(List<String> clients, Map<String, List<String>> holders, Supplier<String> logs) {
+        for (String c : clients) {
+            List<String> held = holders.getOrDefault(c, List.of());
+            List<String> serving = held.stream().filter(h -> !h.contains(">")).toList();
+            assertEquals(1, serving.size(), () -> c + " held by " + held + "\n" + logs.get());
+            // a session that moved on may still relay for 10 s, only towards the node that holds it now
+            assertTrue(held.stream().allMatch(h -> !h.contains(">") || h.endsWith(">" + serving.get(0))),
+                    () -> c + " held by " + held + "\n" + logs.get());
+        }
     }
 }

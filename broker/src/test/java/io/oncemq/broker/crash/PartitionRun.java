@@ -63,11 +63,7 @@ final class PartitionRun {
         subs = List.of(stay, move, other);
         for (int i = 0; i < NODES; i++) {
             Link l = closeables.add(new Link(nodes, i, name + "-pub-" + i, CrashTest.WINDOW)).keepAlive(i == 0 ? 2 : 30);
-            Publisher p = new Publisher(l, i, pace);
-            pubs.add(p);
-            Thread t = new Thread(p, "publisher-" + i);
-            threads.add(t);
-            t.start();
+            pubs.add(new Publisher(l, i, pace).startOn(threads));
         }
     }
 
