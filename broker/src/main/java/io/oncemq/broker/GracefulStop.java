@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A node's graceful stop (SIGTERM, Ctrl-C), in this order: the listeners stop accepting; each connection
  * starts no new handshake towards its client, and once nothing is in flight (or {@code shutdown-grace} has
- * passed) it waits for its journal batches (durable, and copied to the buddy in a cluster: E2), then
+ * passed) it waits for its journal batches (durable, and copied to the copy holders in a cluster: E2), then
  * closes (MQTT 5: DISCONNECT 0x8B); a kept session's will stays journaled (README, Graceful stop). Then the journal is
  * flushed and closed, then the node leaves the cluster, whose other nodes adopt its sessions from the copy.
  * Bounded by {@link StopBound}: {@code shutdown-grace} + {@link #BOUND_AFTER_GRACE_MILLIS}, also with a dead peer.

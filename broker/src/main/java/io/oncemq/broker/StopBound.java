@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The bound of a graceful stop: a step that outlasts it (a dead peer, a hung close) is named in one ERROR line
  * and the JVM halts with {@link #OVERRUN_EXIT_CODE}. What was acknowledged is durable by then either way (E2):
- * the node restarts from its journal, or its buddy adopts the copy, as after SIGKILL.
+ * the node restarts from its journal, or a holder of its copy adopts it, as after SIGKILL.
  */
 final class StopBound {
 

@@ -75,7 +75,7 @@ public final class ClusterNode implements AutoCloseable {
         return fence;
     }
 
-    /** This node's journal, copied to its buddy from now on. */
+    /** This node's journal, copied to its copy holders from now on. */
     public Journal replicate(Journal local) {
         journal = new ReplicatedJournal(local, calls, membership);
         return journal;

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public enum FaultPoint {
 
-    /** An inbound QoS 2 receipt is durable in this node's journal, its copy on the buddy node not yet acknowledged (E2). */
+    /** An inbound QoS 2 receipt is durable in this node's journal, its copies on the holder nodes not yet acknowledged (E2). */
     RECEIPT_JOURNALED,
     /** The receipt's batch is copied and its forwards acknowledged; PUBREC(p) not yet written to the publisher. */
     BEFORE_PUBREC,

@@ -81,8 +81,8 @@ public final class Metrics {
             counter("oncemq.forward.requests", "forward requests sent to other nodes", cluster, ClusterNode::forwardRequests);
             ReplicatedJournal copy = cluster.copy();
             if (copy != null) {
-                counter("oncemq.replication.requests", "journal-copy requests sent to the buddy", copy, ReplicatedJournal::requests);
-                timer("oncemq.replication", "journal-copy requests: sent to acknowledged by the buddy", copy,
+                counter("oncemq.replication.requests", "journal-copy requests sent to the copy holders", copy, ReplicatedJournal::requests);
+                timer("oncemq.replication", "journal-copy rounds: sent to acknowledged by every copy holder", copy,
                         ReplicatedJournal::copied, ReplicatedJournal::copyNanos);
             }
         }
