@@ -23,7 +23,6 @@ public final class Owners {
     private static final String MAP = "oncemq.owners";
     private static final String ADOPTED = "oncemq.adopted";
     private static final String COPIES = "oncemq.copies";
-    private static final String HOLDER_SEPARATOR = ",";
 
     private final IMap<String, String> owners;
     private final IMap<String, String> adopted;
@@ -43,32 +42,54 @@ public final class Owners {
     }
 
     /**
-     * This node holds a current copy of {@code node}'s journal (it just received its whole state), as do the other
-     * {@code holders} (in the order they adopt: the first live one does). Blocks.
+     * The nodes holding the copies of a node's journal that it sent in its life {@code life} (its member id then), in
+     * the order they adopt it: the first live one does. A restart under the same name writes a new entry.
      */
-    public void holdCopyOf(String node, List<String> holders) {
-        copies.set(node, String.join(HOLDER_SEPARATOR, holders));
+    public record CopyHolders(String life, List<String> nodes) {
+        /** No entry. */
+        public static final CopyHolders NONE = new CopyHolders("", List.of());
+        private static final char LIFE_END = '|';
+
+        public CopyHolders {
+            nodes = List.copyOf(nodes);
+        }
+
+        /** The entry's text form, as a copy request carries it. */
+        public String format() {
+            return life + LIFE_END + String.join(",", nodes);
+        }
+
+        /** The entry in its text form; null or empty: {@link #NONE}. */
+        public static CopyHolders parse(String value) {
+            if (value == null || value.isEmpty()) {
+                return NONE;
+            }
+            int end = value.indexOf(LIFE_END);
+            String names = value.substring(end + 1);
+            return new CopyHolders(value.substring(0, end), names.isEmpty() ? List.of() : List.of(names.split(",")));
+        }
     }
 
-    /** The nodes holding the current copies of {@code node}'s journal, first adopter first; empty if none. Blocks. */
-    public List<String> copyHolders(String node) {
-        return holders(copies.get(node));
+    /** This node holds a current copy of {@code node}'s journal (it just received its whole state), as do the others named. Blocks. */
+    public void holdCopyOf(String node, CopyHolders holders) {
+        copies.set(node, holders.format());
     }
 
-    /** The nodes holding the current copies of {@code node}'s journal, first adopter first; empty if none. */
-    public CompletionStage<List<String>> copyHoldersOf(String node) {
-        return copies.getAsync(node).thenApply(Owners::holders);
+    /** Who holds the current copies of {@code node}'s journal ({@link CopyHolders#NONE} if nobody). Blocks. */
+    public CopyHolders copyHolders(String node) {
+        return CopyHolders.parse(copies.get(node));
     }
 
-    private static List<String> holders(String value) {
-        return value == null || value.isEmpty() ? List.of() : List.of(value.split(HOLDER_SEPARATOR));
+    /** Who holds the current copies of {@code node}'s journal ({@link CopyHolders#NONE} if nobody). */
+    public CompletionStage<CopyHolders> copyHoldersOf(String node) {
+        return copies.getAsync(node).thenApply(CopyHolders::parse);
     }
 
     /**
-     * Blocks until the entry naming who holds {@code node}'s copies no longer names {@code holders} (removed once
+     * Blocks until the entry naming who holds {@code node}'s copies is no longer {@code holders} (removed once
      * adopted, or replaced), or {@code also} is called, or the timeout passes.
      */
-    public void awaitCopyReleased(String node, List<String> holders, long timeoutSeconds, Consumer<Runnable> also)
+    public void awaitCopyReleased(String node, CopyHolders holders, long timeoutSeconds, Consumer<Runnable> also)
             throws InterruptedException {
         CountDownLatch changed = new CountDownLatch(1);
         UUID listener = copies.addEntryListener(new CopyChanged(changed), node, false);
@@ -174,8 +195,8 @@ public final class Owners {
     }
 
     /** The dead node's copies named {@code holders} have been adopted (here): nothing is left to wait for. Blocks. */
-    public void copyAdopted(String node, List<String> holders) {
-        copies.remove(node, String.join(HOLDER_SEPARATOR, holders));
+    public void copyAdopted(String node, CopyHolders holders) {
+        copies.remove(node, holders.format()); // not an entry of a later life of the node
     }
 
     /** Makes this node the owner; completes with the node that owned the client id before (or null) and the epoch now. */

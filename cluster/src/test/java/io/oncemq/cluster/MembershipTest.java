@@ -25,7 +25,12 @@ class MembershipTest {
     }
 
     private Membership join(String name, int port, List<String> members) {
-        Membership m = Membership.join(new ClusterOptions(name, "test-" + members.hashCode(), "127.0.0.1", port, members));
+        return join(name, port, members, ClusterOptions.BACKUP_COUNT);
+    }
+
+    private Membership join(String name, int port, List<String> members, int backupCount) {
+        Membership m = Membership.join(new ClusterOptions(name, "test-" + members.hashCode(), "127.0.0.1", port, members)
+                .withBackupCount(backupCount));
         started.add(m);
         return m;
     }
@@ -57,6 +62,39 @@ class MembershipTest {
         b.close();
         started.remove(b);
         await(a, () -> a.nodes().equals(List.of("a")), "b to leave");
+    }
+
+    @Test
+    void copyHoldersAreTheNextNodesOfTheRingAsManyAsTheBackupCountAllows() throws Exception {
+        int[] ports = {FreePort.next(), FreePort.next(), FreePort.next()};
+        List<String> members = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], "127.0.0.1:" + ports[2]);
+        Membership a = join("a", ports[0], members, 2);
+        Membership b = join("b", ports[1], members, 2);
+        Membership c = join("c", ports[2], members, 2);
+        for (Membership m : List.of(a, b, c)) {
+            await(m, () -> m.nodes().size() == 3, "three members");
+        }
+        assertEquals(List.of("b", "c"), a.copyHolders());
+        assertEquals(List.of("c", "a"), b.copyHolders());
+        assertEquals(List.of("a", "b"), c.copyHolders());
+        c.close();
+        started.remove(c);
+        await(a, () -> a.nodes().size() == 2, "c to leave");
+        assertEquals(List.of("b"), a.copyHolders(), "no more holders than other members");
+        assertEquals("b", a.firstMember(List.of("c", "b", "a")));
+
+        // a node that restarted and copies to the same holders writes an entry of its new life: the adoption of its
+        // earlier life, once announced, removes only its own entry
+        Owners owners = Owners.open(a);
+        Owners.CopyHolders earlier = new Owners.CopyHolders("life-1", List.of("b", "c"));
+        Owners.CopyHolders later = new Owners.CopyHolders("life-2", List.of("b", "c"));
+        owners.holdCopyOf("x", earlier);
+        assertEquals(earlier, Owners.open(b).copyHolders("x"));
+        owners.holdCopyOf("x", later);
+        owners.copyAdopted("x", earlier);
+        assertEquals(later, owners.copyHolders("x"));
+        owners.copyAdopted("x", later);
+        assertEquals(Owners.CopyHolders.NONE, owners.copyHolders("x"));
     }
 
     /**

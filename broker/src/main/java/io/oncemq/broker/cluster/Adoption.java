@@ -87,13 +87,13 @@ public final class Adoption {
             return;
         }
         vertx.executeBlocking(() -> {
-            List<String> holders = owners.copyHolders(node);
-            if (!holders.contains(membership.nodeName())) {
-                log.info("node {} left: its current copies are on {}, not here", node, holders);
+            Owners.CopyHolders holders = owners.copyHolders(node);
+            if (!holders.nodes().contains(membership.nodeName())) {
+                log.info("node {} left: its current copies are on {}, not here", node, holders.nodes());
                 replicas.forget(node, r); // an older copy: the node moved on to other holders since
                 return null;
             }
-            String first = membership.firstMember(holders);
+            String first = membership.firstMember(holders.nodes());
             if (!membership.nodeName().equals(first)) {
                 log.info("node {} left: node {} adopts it; this node keeps its copy until that adoption is announced", node, first);
                 standing.put(node, new Standby(life, r, holders));
@@ -109,7 +109,7 @@ public final class Adoption {
     }
 
     /** A copy kept for a dead node whose earlier holder adopts it: released once announced, adopted here if that holder died. */
-    private record Standby(String life, Replicas.Replica copy, List<String> holders) {
+    private record Standby(String life, Replicas.Replica copy, Owners.CopyHolders holders) {
     }
 
     private void reconsider(String node) {
@@ -124,7 +124,7 @@ public final class Adoption {
                 replicas.forget(node, s.copy());
                 return false;
             }
-            return membership.nodeName().equals(membership.firstMember(s.holders())) && standing.remove(node, s);
+            return membership.nodeName().equals(membership.firstMember(s.holders().nodes())) && standing.remove(node, s);
         }, false).onComplete(ar -> {
             if (ar.succeeded() && ar.result()) {
                 log.warn("node {} left and node(s) {}, which held its copy before this node, left too: adopting it here", node,
@@ -137,9 +137,9 @@ public final class Adoption {
     }
 
     /** The holders listed before this node: when it adopts, all of them have left. */
-    private List<String> ahead(List<String> holders) {
-        int self = holders.indexOf(membership.nodeName());
-        return self < 0 ? List.of() : holders.subList(0, self);
+    private List<String> ahead(Owners.CopyHolders holders) {
+        int self = holders.nodes().indexOf(membership.nodeName());
+        return self < 0 ? List.of() : holders.nodes().subList(0, self);
     }
 
     /**
@@ -147,25 +147,25 @@ public final class Adoption {
      * lives): one of them may have taken client ids of the node and made some durable before it died, and its own
      * adopter then holds those (newer) sessions; what it took and did not make durable is taken from it here.
      */
-    private void adoptAfter(String node, String life, Replicas.Replica r, List<String> holders, long deadline) {
+    private void adoptAfter(String node, String life, Replicas.Replica r, Owners.CopyHolders holders, long deadline) {
         List<String> ahead = ahead(holders);
         if (ahead.isEmpty()) {
             adopt(node, life, r, holders);
             return;
         }
         vertx.executeBlocking(() -> {
-            Map<String, List<String>> theirs = new HashMap<>();
+            Map<String, Owners.CopyHolders> theirs = new HashMap<>();
             ahead.forEach(a -> theirs.put(a, owners.copyHolders(a)));
             return theirs;
         }, false).onSuccess(theirs -> awaitAdoptions(node, life, r, holders, theirs, deadline));
     }
 
     /** Adopts once the copy-holders entry of each dead holder ahead changed (its adoption announced) or names no live node. */
-    private void awaitAdoptions(String node, String life, Replicas.Replica r, List<String> holders, Map<String, List<String>> theirs,
-                                long deadline) {
+    private void awaitAdoptions(String node, String life, Replicas.Replica r, Owners.CopyHolders holders,
+                                Map<String, Owners.CopyHolders> theirs, long deadline) {
         List<String> ahead = ahead(holders);
         vertx.executeBlocking(() -> ahead.stream().allMatch(a -> !theirs.get(a).equals(owners.copyHolders(a))
-                || membership.firstMember(theirs.get(a)) == null), false).onComplete(ar -> {
+                || membership.firstMember(theirs.get(a).nodes()) == null), false).onComplete(ar -> {
             if (ar.succeeded() && ar.result()) {
                 adopt(node, life, r, holders);
             } else if (System.nanoTime() > deadline) {
@@ -178,7 +178,7 @@ public final class Adoption {
         });
     }
 
-    private void adopt(String node, String life, Replicas.Replica r, List<String> holders) {
+    private void adopt(String node, String life, Replicas.Replica r, Owners.CopyHolders holders) {
         List<String> ahead = ahead(holders);
         CompletableFuture<Void> adopting = new CompletableFuture<>();
         vertx.<Taken>executeBlocking(() -> {
@@ -239,7 +239,7 @@ public final class Adoption {
     }
 
     /** The sessions taken from a dead node's copy, and the holders of its copies then (released once announced). */
-    private record Taken(List<String> holders, List<Reserved> mine) {
+    private record Taken(Owners.CopyHolders holders, List<Reserved> mine) {
     }
 
     /**

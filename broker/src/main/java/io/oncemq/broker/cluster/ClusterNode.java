@@ -227,11 +227,11 @@ public final class ClusterNode implements AutoCloseable {
      */
     private void awaitAdoptionOfEarlierSelf() {
         String self = membership.nodeName();
-        List<String> holders = owners.copyHolders(self);
+        Owners.CopyHolders holders = owners.copyHolders(self);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADOPTION_WAIT_SECONDS);
         try {
             // also over when every holder left: nobody adopts then (checked each second)
-            while (membership.firstMember(holders.stream().filter(h -> !h.equals(self)).toList()) != null
+            while (membership.firstMember(holders.nodes().stream().filter(h -> !h.equals(self)).toList()) != null
                     && holders.equals(owners.copyHolders(self)) && System.nanoTime() < deadline) {
                 owners.awaitCopyReleased(self, holders, 1, wake -> { });
             }

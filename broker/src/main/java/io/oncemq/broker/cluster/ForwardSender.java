@@ -57,7 +57,7 @@ public final class ForwardSender implements JournalBatcher.Forwarding {
         membership.onLeave(node -> {
             heldAtDeparture.put(node, READING);
             owners.copyHoldersOf(node).whenComplete((holders, e) ->
-                    heldAtDeparture.replace(node, READING, e != null ? List.of() : holders));
+                    heldAtDeparture.replace(node, READING, e != null ? List.of() : holders.nodes()));
         });
     }
 

@@ -68,7 +68,7 @@ public final class Replicas implements NodeCalls.Service {
         }
         if (fresh) {
             // from now on these copies are the ones to adopt, not older ones elsewhere
-            owners.holdCopyOf(node, List.of(new String(names, StandardCharsets.UTF_8).split(",")));
+            owners.holdCopyOf(node, Owners.CopyHolders.parse(new String(names, StandardCharsets.UTF_8)));
         }
         return CompletableFuture.completedFuture(DONE);
     }

@@ -3,6 +3,7 @@ package io.oncemq.broker.cluster;
 import io.oncemq.broker.fault.FaultPoint;
 import io.oncemq.cluster.Membership;
 import io.oncemq.cluster.NodeCalls;
+import io.oncemq.cluster.Owners;
 import io.oncemq.journal.Durability;
 import io.oncemq.journal.Journal;
 import io.oncemq.journal.JournalState;
@@ -115,12 +116,12 @@ public final class ReplicatedJournal implements Journal {
             if (synced.contains(target) && delta == null) {
                 List<Record> records = new ArrayList<>();
                 batch.forEach(p -> records.addAll(p.records()));
-                delta = body(DELTA, n, List.of(), records);
+                delta = body(DELTA, n, "", records);
             } else if (!synced.contains(target) && reset == null) {
-                // the mirror includes every pending batch; the holders named so that the first live one adopts
+                // the mirror includes every pending batch; the holders (and this life) named so that the first live one adopts
                 List<Record> whole = mirror.snapshotRecords();
                 resetRecords = whole.size();
-                reset = body(RESET, n, targets, whole);
+                reset = body(RESET, n, new Owners.CopyHolders(membership.lifeOf(membership.nodeName()), targets).format(), whole);
             }
         }
         busy = true;
@@ -142,9 +143,10 @@ public final class ReplicatedJournal implements Journal {
         CompletableFuture.allOf(round).whenComplete((ok, failure) -> acknowledged(targets, batch, failure));
     }
 
-    private byte[] body(byte kind, long n, List<String> holders, List<Record> records) {
+    /** {@code holders}: for the whole state, who holds this round's copies ({@link Owners.CopyHolders}). */
+    private byte[] body(byte kind, long n, String holders, List<Record> records) {
         codec.encode(records);
-        byte[] names = String.join(",", holders).getBytes(StandardCharsets.UTF_8);
+        byte[] names = holders.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(11 + names.length + codec.length()).put(kind).putLong(n).putShort((short) names.length)
                 .put(names).put(codec.buffer(), 0, codec.length()).array();
     }

@@ -211,7 +211,7 @@ public final class Takeover implements NodeCalls.Service {
     private void fetchFromAdopter(Moving m, String dead, long deadline) {
         // only an adoption of its last life holds the session: an earlier one's adopter would answer with nothing
         owners.adopterOf(dead).thenApply(a -> a != null && a.of(membership.departedLife(dead)) ? a.node() : null)
-                .thenCombine(owners.copyHoldersOf(dead), (adopter, holders) -> new String[]{adopter, membership.firstMember(holders)})
+                .thenCombine(owners.copyHoldersOf(dead), (adopter, holders) -> new String[]{adopter, membership.firstMember(holders.nodes())})
                 .whenComplete((found, failure) -> m.loop.context().runOnContext(v -> {
             String adopter = failure == null ? found[0] : null;
             String holder = failure == null ? found[1] : null; // the first live one: the adopter to be
