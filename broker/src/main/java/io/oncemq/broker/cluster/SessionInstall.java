@@ -36,6 +36,10 @@ final class SessionInstall {
     void install(String clientId, SessionTransfer t, String from, JournalBatcher loop, Promise<Void> done) {
         Session stale = sessions.get(clientId);
         if (stale != null) {
+            if (stale.movedTo() == null && stale.connection() != null) {
+                // never expected: what the client did on this session since is lost (the 1,000-kill run's losses began so)
+                log.warn("client {}: the session from node {} replaces one still served here", clientId, from);
+            }
             stale.run(() -> sessions.retire(stale)); // a session that moved away earlier and is only relaying
         }
         Session s = sessions.restore(clientId, loop);
