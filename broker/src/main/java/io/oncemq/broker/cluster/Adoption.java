@@ -58,6 +58,8 @@ public final class Adoption {
     private final Map<String, CompletableFuture<Void>> installing = new ConcurrentHashMap<>();
     /** Copies of dead nodes kept here while a holder listed before this node adopts them. */
     private final Map<String, Standby> standing = new ConcurrentHashMap<>();
+    /** The life of each node whose leave was handled here (its leases ran out), by name; "" when unknown. */
+    private final Map<String, String> gone = new ConcurrentHashMap<>();
 
     public Adoption(Replicas replicas, Membership membership, Owners owners, RouteTable routeTable, SessionRegistry sessions, PostOffice postOffice,
                     ForwardIntake intake, Takeover takeover, GroupReRoute groups, JournalBatcher home, Vertx vertx) {
@@ -81,7 +83,8 @@ public final class Adoption {
      * name is another); {@code r}: the copy of it here when it left, or null.
      */
     void nodeLeft(String node, String life, Replicas.Replica r) {
-        standing.keySet().forEach(this::reconsider); // the node may be the adopter-to-be of another dead node's copy
+        gone.put(node, life == null ? "" : life);
+        standing.keySet().forEach(n -> reconsider(n, false)); // the node may have been the adopter-to-be of another's copy
         if (r == null) {
             log.info("node {} left: no copy of it here", node);
             return;
@@ -93,11 +96,11 @@ public final class Adoption {
                 replicas.forget(node, r); // an older copy: the node moved on to other holders since
                 return null;
             }
-            String first = membership.firstMember(holders.nodes());
+            String first = adopterToBe(holders);
             if (!membership.nodeName().equals(first)) {
                 log.info("node {} left: node {} adopts it; this node keeps its copy until that adoption is announced", node, first);
                 standing.put(node, new Standby(life, r, holders));
-                vertx.setTimer(STANDBY_CHECK_MILLIS, id -> reconsider(node));
+                vertx.setTimer(STANDBY_CHECK_MILLIS, id -> reconsider(node, true));
                 return null;
             }
             return holders;
@@ -112,7 +115,28 @@ public final class Adoption {
     private record Standby(String life, Replicas.Replica copy, Owners.CopyHolders holders) {
     }
 
-    private void reconsider(String node) {
+    /**
+     * The holder that adopts a node's copy: the first that is this node, a member, or gone without its own leave
+     * handled here yet (its leases may still hold: it could be serving, cut off from this node only).
+     */
+    private String adopterToBe(Owners.CopyHolders holders) {
+        for (String h : holders.nodes()) {
+            if (h.equals(membership.nodeName()) || membership.isMember(h) || !leaveHandled(h)) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    /** Whether the last life of the node that ended (as seen here) went through {@link #nodeLeft} here, or none was seen. */
+    private boolean leaveHandled(String node) {
+        String handled = gone.get(node);
+        String ended = membership.departedLife(node);
+        return ended == null || "".equals(handled) || ended.equals(handled);
+    }
+
+    /** {@code polling}: called by the standby's own timer, which it re-arms (a leave only adds a check). */
+    private void reconsider(String node, boolean polling) {
         Standby s = standing.get(node);
         if (s == null) {
             return;
@@ -124,14 +148,14 @@ public final class Adoption {
                 replicas.forget(node, s.copy());
                 return false;
             }
-            return membership.nodeName().equals(membership.firstMember(s.holders().nodes())) && standing.remove(node, s);
+            return membership.nodeName().equals(adopterToBe(s.holders())) && standing.remove(node, s);
         }, false).onComplete(ar -> {
             if (ar.succeeded() && ar.result()) {
                 log.warn("node {} left and node(s) {}, which held its copy before this node, left too: adopting it here", node,
                         ahead(s.holders()));
                 adoptAfter(node, s.life(), s.copy(), s.holders(), System.nanoTime() + AHEAD_WAIT_NANOS);
-            } else if (standing.get(node) == s) {
-                vertx.setTimer(STANDBY_CHECK_MILLIS, id -> reconsider(node));
+            } else if (polling && standing.get(node) == s) {
+                vertx.setTimer(STANDBY_CHECK_MILLIS, id -> reconsider(node, true));
             }
         });
     }
