@@ -43,13 +43,13 @@ public record ClusterOptions(String nodeName, String clusterName, String host, i
         this(nodeName, clusterName, host, port, members, coldStartWaitSeconds, null);
     }
 
+    public ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members) {
+        this(nodeName, clusterName, host, port, members, COLD_START_WAIT_SECONDS);
+    }
+
     /** These options with {@code backupCount} copies. */
     public ClusterOptions withBackupCount(int count) {
         return new ClusterOptions(nodeName, clusterName, host, port, members, coldStartWaitSeconds, kubernetes, count);
-    }
-
-    public ClusterOptions(String nodeName, String clusterName, String host, int port, List<String> members) {
-        this(nodeName, clusterName, host, port, members, COLD_START_WAIT_SECONDS);
     }
 
     /**

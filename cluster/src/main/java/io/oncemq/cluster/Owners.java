@@ -11,7 +11,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Which node serves each client id (E4), and the epoch of that session (E5): a Hazelcast map with synchronous
@@ -87,14 +86,12 @@ public final class Owners {
 
     /**
      * Blocks until the entry naming who holds {@code node}'s copies is no longer {@code holders} (removed once
-     * adopted, or replaced), or {@code also} is called, or the timeout passes.
+     * adopted, or replaced), or the timeout passes.
      */
-    public void awaitCopyReleased(String node, CopyHolders holders, long timeoutSeconds, Consumer<Runnable> also)
-            throws InterruptedException {
+    public void awaitCopyReleased(String node, CopyHolders holders, long timeoutSeconds) throws InterruptedException {
         CountDownLatch changed = new CountDownLatch(1);
         UUID listener = copies.addEntryListener(new CopyChanged(changed), node, false);
         try {
-            also.accept(changed::countDown);
             if (holders.equals(copyHolders(node))) {
                 changed.await(timeoutSeconds, TimeUnit.SECONDS);
             }

@@ -233,7 +233,7 @@ public final class ClusterNode implements AutoCloseable {
             // also over when every holder left: nobody adopts then (checked each second)
             while (membership.firstMember(holders.nodes().stream().filter(h -> !h.equals(self)).toList()) != null
                     && holders.equals(owners.copyHolders(self)) && System.nanoTime() < deadline) {
-                owners.awaitCopyReleased(self, holders, 1, wake -> { });
+                owners.awaitCopyReleased(self, holders, 1);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -41,8 +41,8 @@ class ClusterFailoverTest {
         int kills = Integer.getInteger("oncemq.failover.kills", 3);
         int cap = Math.max(3000, kills * 2000); // a bound only: the publisher stops once the kills are done
         long minutes = Math.max(10, kills / 3); // a kill, a restart and the flow going on again take seconds
-        List<BrokerProcess> nodes = NodeJvms.startCluster(folder, closeables, NODES, "failover",
-                "--backup-count", String.valueOf(Integer.getInteger("oncemq.failover.backups", 1)));
+        int backups = Integer.getInteger("oncemq.failover.backups", 1);
+        List<BrokerProcess> nodes = NodeJvms.startCluster(folder, closeables, NODES, "failover", "--backup-count", String.valueOf(backups));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(minutes);
 
         Link subLink = link(nodes, 1, "failover-sub");
@@ -80,7 +80,7 @@ class ClusterFailoverTest {
         assertEquals(null, pub.failure, () -> "publisher: " + pub.failure + "\n" + NodeJvms.tails(nodes));
         boolean complete = sub.awaitComplete(90_000);
         System.out.printf("cluster failover test: %d kills of %d nodes (seed %d, backup-count %d), %d fenced and restarted; QoS 2: "
-                + "%d published, %d received, %d lost, %d duplicated%n", done, NODES, seed, Integer.getInteger("oncemq.failover.backups", 1),
+                + "%d published, %d received, %d lost, %d duplicated%n", done, NODES, seed, backups,
                 fenced, n, sub.received, sub.missing(), sub.duplicated());
         assertEquals(kills, done, "every kill made");
         // both in one message: a long run is not repeated to learn the other half
